@@ -1,0 +1,385 @@
+"""Render the dbt staging YAML (sources and staging-model properties) from the extract contracts.
+
+For each source system two files are rendered into ``models/staging/<source>/``:
+
+* ``_<source>__sources.yml``: the raw tables the loader fills, with freshness and column types;
+* ``_<source>__models.yml``: one staging model per entity, every column described and the tests
+  the contract implies (primary key, required, allowed values, foreign keys).
+
+The rendered files are committed. ``write_dbt_yaml`` rewrites them and ``check_dbt_yaml`` lists
+the ones that no longer match ``contracts.py`` (the CLI wires these to ``cswh contracts``).
+Rendering is deterministic: contract order, no key sorting, no timestamps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from cswh.contracts import ENTITIES, ENTITIES_BY_NAME, SOURCES, Column, Entity
+from cswh.raw_schema import LINEAGE_COLUMNS, RAW_SCHEMA, WAREHOUSE_TYPES
+
+STAGING_DIR = Path("models") / "staging"
+
+HEADER = (
+    "# Rendered from scripts/cswh/contracts.py by `cswh contracts --write`: do not edit by hand.\n"
+    "# Change the contract, re-render, and commit both.\n"
+)
+
+# What one row of each staging model is, for the grain sentence of its description.
+ENTITY_GRAIN: dict[str, str] = {
+    "tickets": "support ticket",
+    "escalations": "escalation",
+    "customers": "billing customer",
+    "plans": "price plan",
+    "subscriptions": "subscription",
+    "subscription_item_versions": "subscription item version",
+    "invoices": "invoice",
+    "invoice_lines": "invoice line",
+    "accounts": "customer account",
+    "contacts": "contact",
+    "activities": "activity",
+    "onboarding_projects": "onboarding project",
+    "success_plan_goals": "success plan goal",
+    "survey_responses": "survey response",
+    "csm_sentiment_pulses": "CSM sentiment pulse",
+    "csms": "CSM",
+    "opportunities": "opportunity",
+    "features": "feature",
+    "daily_feature_usage": "account, feature and usage date",
+}
+
+# Entities with a composite key get a single-column surrogate key in staging, so later models
+# can join and test on one column. Every composite-key entity must be listed here.
+SURROGATE_KEYS: dict[str, str] = {
+    "daily_feature_usage": "daily_feature_usage_id",
+}
+
+# Lineage columns the staging models carry through from raw (`_source_row_number` is only used
+# to order versions and is dropped).
+STAGING_LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_load_id", "_loaded_at")
+
+_LINEAGE_DESCRIPTIONS: dict[str, str] = {name: text for name, _, text in LINEAGE_COLUMNS}
+
+
+# ----------------------------------------------------------------------------- names and paths
+
+
+def staging_model_name(entity: Entity) -> str:
+    return f"stg_{entity.source}__{entity.name}"
+
+
+def sources_yaml_path(source: str) -> Path:
+    """Repository-relative path of a source system's rendered sources YAML."""
+    return STAGING_DIR / source / f"_{source}__sources.yml"
+
+
+def models_yaml_path(source: str) -> Path:
+    """Repository-relative path of a source system's rendered staging-models YAML."""
+    return STAGING_DIR / source / f"_{source}__models.yml"
+
+
+def staging_sql_path(entity: Entity) -> Path:
+    """Repository-relative path of an entity's (hand-written) staging model."""
+    return STAGING_DIR / entity.source / f"{staging_model_name(entity)}.sql"
+
+
+def surrogate_key(entity: Entity) -> str | None:
+    """Name of the surrogate key column of a composite-key entity, else None."""
+    if len(entity.key) == 1:
+        return None
+    try:
+        return SURROGATE_KEYS[entity.name]
+    except KeyError:
+        raise ValueError(
+            f"entity {entity.name} has a composite key {entity.key}: name its surrogate key in "
+            "cswh.dbt_yaml.SURROGATE_KEYS"
+        ) from None
+
+
+def grain(entity: Entity) -> str:
+    """The grain sentence of an entity's staging model: 'One row per ticket, latest version.'"""
+    what = ENTITY_GRAIN.get(entity.name, ", ".join(entity.key))
+    return f"One row per {what}, latest version."
+
+
+def entities_of(source: str) -> list[Entity]:
+    return [entity for entity in ENTITIES if entity.source == source]
+
+
+# ----------------------------------------------------------------------------- descriptions
+
+
+def _referenced(entity: Entity, column: Column) -> tuple[Entity, str] | None:
+    target = entity.references.get(column.name)
+    if target is None:
+        return None
+    target_entity, target_column = target
+    return ENTITIES_BY_NAME[target_entity], target_column
+
+
+def _column_notes(entity: Entity, column: Column, *, in_staging: bool) -> list[str]:
+    notes = []
+    if entity.key == (column.name,):
+        notes.append("Primary key.")
+    elif column.name in entity.key:
+        notes.append(f"Part of the composite key ({', '.join(entity.key)}).")
+    referenced = _referenced(entity, column)
+    if referenced is not None:
+        target, target_column = referenced
+        where = staging_model_name(target) if in_staging else f"{target.source}.{target.name}"
+        notes.append(f"References {where}.{target_column}.")
+    if column.is_pii:
+        notes.append("PII.")
+    return notes
+
+
+def _column_description(entity: Entity, column: Column, *, in_staging: bool) -> str:
+    return " ".join([column.description, *_column_notes(entity, column, in_staging=in_staging)])
+
+
+def _column_meta(entity: Entity, column: Column) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    if entity.key == (column.name,):
+        meta["primary_key"] = True
+    if column.is_pii:
+        meta["contains_pii"] = True
+    return meta
+
+
+def _model_description(entity: Entity) -> str:
+    # The dedupe rule is written once, in models/staging/_staging__docs.md.
+    if entity.updated_at_column != "updated_at":
+        raise ValueError(
+            f"entity {entity.name}: staging orders versions by updated_at, not "
+            f"{entity.updated_at_column}; update the staging model, its docs and this renderer"
+        )
+    return (
+        f"{grain(entity)} Reads {RAW_SCHEMA}.{entity.table_name}. "
+        "{{doc('staging_latest_version')}} "
+        f"Raw grain: {entity.description}"
+    )
+
+
+# ----------------------------------------------------------------------------- documents
+
+
+def sources_document(source: str) -> dict[str, Any]:
+    tables = []
+    for entity in entities_of(source):
+        columns = []
+        for column in entity.columns:
+            item: dict[str, Any] = {
+                "name": column.name,
+                "description": _column_description(entity, column, in_staging=False),
+                "data_type": WAREHOUSE_TYPES[column.type],
+            }
+            meta = _column_meta(entity, column)
+            if meta:
+                item["config"] = {"meta": meta}
+            columns.append(item)
+        columns += [
+            {"name": name, "description": text, "data_type": sql_type}
+            for name, sql_type, text in LINEAGE_COLUMNS
+        ]
+        tables.append(
+            {
+                "name": entity.name,
+                "identifier": entity.table_name,
+                "description": entity.description,
+                "config": {
+                    "loaded_at_field": "_loaded_at",
+                    "freshness": {
+                        "warn_after": {"count": entity.warn_after_hours, "period": "hour"},
+                        "error_after": {"count": entity.error_after_hours, "period": "hour"},
+                    },
+                },
+                "columns": columns,
+            }
+        )
+    return {
+        "version": 2,
+        "sources": [
+            {
+                "name": source,
+                "description": SOURCES[source],
+                "schema": RAW_SCHEMA,
+                "loader": "cswh load",
+                "tables": tables,
+            }
+        ],
+    }
+
+
+def _column_tests(entity: Entity, column: Column) -> list[Any]:
+    tests: list[Any] = []
+    if entity.key == (column.name,):
+        tests.append("unique")
+    if column.required or column.name in entity.key:
+        tests.append("not_null")
+    if column.allowed_values:
+        tests.append({"accepted_values": {"arguments": {"values": list(column.allowed_values)}}})
+    referenced = _referenced(entity, column)
+    if referenced is not None:
+        target, target_column = referenced
+        tests.append(
+            {
+                "relationships": {
+                    "arguments": {
+                        "to": f"ref('{staging_model_name(target)}')",
+                        "field": target_column,
+                    }
+                }
+            }
+        )
+    return tests
+
+
+def _model(entity: Entity) -> dict[str, Any]:
+    columns: list[dict[str, Any]] = []
+    model: dict[str, Any] = {
+        "name": staging_model_name(entity),
+        "description": _model_description(entity),
+    }
+    surrogate = surrogate_key(entity)
+    if surrogate is not None:
+        model["data_tests"] = [
+            {
+                "unique_combination_of_columns": {
+                    "arguments": {"combination_of_columns": list(entity.key)}
+                }
+            }
+        ]
+        columns.append(
+            {
+                "name": surrogate,
+                "description": "Surrogate primary key: a hash of "
+                f"{', '.join(entity.key)} (the composite natural key).",
+                "config": {"meta": {"primary_key": True}},
+                "data_tests": ["unique", "not_null"],
+            }
+        )
+    for column in entity.columns:
+        item: dict[str, Any] = {
+            "name": column.name,
+            "description": _column_description(entity, column, in_staging=True),
+        }
+        meta = _column_meta(entity, column)
+        if meta:
+            item["config"] = {"meta": meta}
+        tests = _column_tests(entity, column)
+        if tests:
+            item["data_tests"] = tests
+        columns.append(item)
+    columns += [
+        {"name": name, "description": _LINEAGE_DESCRIPTIONS[name]}
+        for name in STAGING_LINEAGE_COLUMNS
+    ]
+    model["columns"] = columns
+    return model
+
+
+def models_document(source: str) -> dict[str, Any]:
+    return {"version": 2, "models": [_model(entity) for entity in entities_of(source)]}
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+# Strings longer than this are written as folded blocks (``>-``) so lines stay readable.
+_FOLD_AFTER = 72
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe dumper that indents lists under their parent key, as dbt projects usually do."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        return super().increase_indent(flow, False)
+
+
+def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
+    style = ">" if len(data) > _FOLD_AFTER and data == data.strip() else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def _dump(document: dict[str, Any]) -> str:
+    body = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=100,
+    )
+    return HEADER + "\n" + body
+
+
+def render_sources_yaml(source: str) -> str:
+    return _dump(sources_document(source))
+
+
+def render_models_yaml(source: str) -> str:
+    return _dump(models_document(source))
+
+
+def rendered_files() -> dict[Path, str]:
+    """Every rendered file: repository-relative path -> text, in a stable order."""
+    files: dict[Path, str] = {}
+    for source in SOURCES:
+        files[sources_yaml_path(source)] = render_sources_yaml(source)
+        files[models_yaml_path(source)] = render_models_yaml(source)
+    return files
+
+
+def _stale_files(repo_root: Path, expected: dict[Path, str]) -> list[Path]:
+    """Rendered files left behind by a source system that is no longer in the contracts."""
+    staging = repo_root / STAGING_DIR
+    if not staging.is_dir():
+        return []
+    stale = []
+    for pattern in ("*/_*__sources.yml", "*/_*__models.yml"):
+        for path in sorted(staging.glob(pattern)):
+            relative = path.relative_to(repo_root)
+            if relative in expected:
+                continue
+            if path.read_text(encoding="utf-8").startswith(HEADER):
+                stale.append(relative)
+    return stale
+
+
+def write_dbt_yaml(repo_root: Path) -> list[Path]:
+    """Render the staging YAML into ``repo_root``; return the files written or removed.
+
+    Files whose content is already current are left untouched (and not returned). Rendered files
+    of a source system no longer in the contracts are removed.
+    """
+    expected = rendered_files()
+    changed = []
+    for relative, text in expected.items():
+        path = repo_root / relative
+        if path.is_file() and path.read_text(encoding="utf-8") == text:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+        changed.append(path)
+    for relative in _stale_files(repo_root, expected):
+        (repo_root / relative).unlink()
+        changed.append(repo_root / relative)
+    return changed
+
+
+def check_dbt_yaml(repo_root: Path) -> list[str]:
+    """Repository-relative paths of rendered files that are missing, differ or are stale."""
+    expected = rendered_files()
+    out_of_date = []
+    for relative, text in expected.items():
+        path = repo_root / relative
+        if not path.is_file() or path.read_text(encoding="utf-8") != text:
+            out_of_date.append(relative.as_posix())
+    out_of_date += [relative.as_posix() for relative in _stale_files(repo_root, expected)]
+    return out_of_date

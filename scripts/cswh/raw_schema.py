@@ -1,0 +1,70 @@
+"""Layout of the loader's side of the warehouse: raw tables, lineage columns, audit tables."""
+
+from __future__ import annotations
+
+from cswh.contracts import Entity
+
+RAW_SCHEMA = "raw"
+LOADER_SCHEMA = "loader"
+LOAD_AUDIT_TABLE = f"{LOADER_SCHEMA}.load_audit"
+QUARANTINE_TABLE = f"{LOADER_SCHEMA}.quarantined_rows"
+
+WAREHOUSE_TYPES = {
+    "string": "varchar",
+    "integer": "bigint",
+    "decimal": "decimal(18, 4)",
+    "boolean": "boolean",
+    "date": "date",
+    # Stored as UTC wall-clock time: the loader converts every offset to UTC.
+    "timestamp": "timestamp",
+}
+
+# Lineage columns the loader appends to every raw row.
+LINEAGE_COLUMNS = (
+    ("_source_file", "varchar", "Landing-folder path of the file the row came from."),
+    ("_source_row_number", "bigint", "Line of the row in its file (the header is line 1)."),
+    ("_load_id", "varchar", "Identifier of the load run that inserted the row."),
+    ("_loaded_at", "timestamp", "When the row was loaded (UTC)."),
+)
+
+
+def raw_table(entity: Entity) -> str:
+    return f"{RAW_SCHEMA}.{entity.table_name}"
+
+
+def raw_table_ddl(entity: Entity) -> str:
+    columns = [f"{c.name} {WAREHOUSE_TYPES[c.type]}" for c in entity.columns]
+    columns += [f"{name} {sql_type}" for name, sql_type, _ in LINEAGE_COLUMNS]
+    body = ",\n    ".join(columns)
+    return f"create table if not exists {raw_table(entity)} (\n    {body}\n)"
+
+
+LOADER_DDL = (
+    f"create schema if not exists {RAW_SCHEMA}",
+    f"create schema if not exists {LOADER_SCHEMA}",
+    f"""create table if not exists {LOAD_AUDIT_TABLE} (
+    load_id varchar not null,
+    source_file varchar not null,
+    source_system varchar,
+    entity varchar,
+    content_sha256 varchar not null,
+    file_bytes bigint,
+    rows_read bigint,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    status varchar not null,
+    message varchar,
+    started_at timestamp not null,
+    finished_at timestamp not null
+)""",
+    f"""create table if not exists {QUARANTINE_TABLE} (
+    load_id varchar not null,
+    source_file varchar not null,
+    source_system varchar not null,
+    entity varchar not null,
+    source_row_number bigint,
+    reason varchar not null,
+    raw_record varchar,
+    quarantined_at timestamp not null
+)""",
+)
