@@ -1,0 +1,119 @@
+{%- set tier_reason_parts = ['matching_rules.touch_tier', "':'", 'matching_rules.rule_name'] -%}
+
+{#
+    Each account's touch tier by the rules in the touch_tier_rules seed: a rule matches when the
+    account meets every threshold the rule sets (empty = not part of the rule); the highest tier
+    with a matching rule wins, its first matching rule is the reason, and a tier set by hand in
+    the CRM overrides the rules. No matching rule means Tech Touch.
+#}
+
+with
+
+accounts as (
+
+    select * from {{ ref('stg_crm__accounts') }}
+
+),
+
+account_months as (
+
+    select * from {{ ref('fct_account_mrr_monthly') }}
+
+),
+
+rules as (
+
+    select * from {{ ref('touch_tier_rules') }}
+
+),
+
+current_month as (
+
+    select max(month_start_date) as month_start_date from account_months
+
+),
+
+current_revenue as (
+
+    select
+        account_months.account_id,
+        account_months.mrr,
+        account_months.arr,
+        account_months.seats,
+        account_months.product_count
+    from account_months
+    inner join current_month
+        on account_months.month_start_date = current_month.month_start_date
+
+),
+
+account_facts as (
+
+    select
+        accounts.account_id,
+        accounts.employee_count,
+        accounts.touch_tier_override,
+        coalesce(current_revenue.mrr, 0) as mrr,
+        coalesce(current_revenue.arr, 0) as arr,
+        coalesce(current_revenue.seats, 0) as seats,
+        coalesce(current_revenue.product_count, 0) as product_count
+    from accounts
+    left join current_revenue
+        on accounts.account_id = current_revenue.account_id
+
+),
+
+matching_rules as (
+
+    select
+        account_facts.account_id,
+        rules.touch_tier,
+        rules.rule_name,
+        row_number() over (
+            partition by account_facts.account_id
+            order by
+                case rules.touch_tier when 'high_touch' then 1 when 'low_touch' then 2 else 3 end,
+                rules.rule_order
+        ) as match_rank
+    from account_facts
+    inner join rules
+        on
+            (rules.min_arr is null or account_facts.arr >= rules.min_arr)
+            and (
+                rules.min_employee_count is null
+                or account_facts.employee_count >= rules.min_employee_count
+            )
+            and (
+                rules.min_product_count is null
+                or account_facts.product_count >= rules.min_product_count
+            )
+            and (rules.min_seats is null or account_facts.seats >= rules.min_seats)
+
+),
+
+final as (
+
+    select
+        account_facts.account_id,
+        account_facts.mrr,
+        account_facts.arr,
+        account_facts.seats,
+        account_facts.product_count,
+        coalesce(
+            account_facts.touch_tier_override, matching_rules.touch_tier, 'tech_touch'
+        ) as touch_tier,
+        case
+            when account_facts.touch_tier_override is not null then 'crm_override'
+            when matching_rules.rule_name is not null
+                then {{ dbt.concat(tier_reason_parts) }}
+            else 'tech_touch:default'
+        end as touch_tier_reason
+    from account_facts
+    left join matching_rules
+        on
+            account_facts.account_id = matching_rules.account_id
+            and matching_rules.match_rank = 1
+
+)
+
+select * from final
