@@ -11,9 +11,9 @@ accounts as (
 
 ),
 
-tiers as (
+tier_history as (
 
-    select * from {{ ref('int_accounts_tiered') }}
+    select * from {{ ref('int_account_tiers_monthly') }}
 
 ),
 
@@ -38,6 +38,21 @@ customers as (
 onboarding_projects as (
 
     select * from {{ ref('stg_crm__onboarding_projects') }}
+
+),
+
+reporting_month as (
+
+    select max(month_start_date) as month_start_date from tier_history
+
+),
+
+tiers as (
+
+    select tier_history.*
+    from tier_history
+    inner join reporting_month
+        on tier_history.month_start_date = reporting_month.month_start_date
 
 ),
 

@@ -1,9 +1,9 @@
 {#
     The MRR waterfall per month by touch tier, core plan tier and region. Each account-month
-    sits in one segment (its plan tier that month, or the month before when it churned; its
-    current touch tier and region), so opening + movements = closing holds within every row.
-    An account that changes plan tier moves its opening MRR with it: a segment's opening can
-    differ from its previous closing by such transfers.
+    sits in one segment (its touch tier and plan tier that month, or the month before when it
+    churned; its region), so opening + movements = closing holds within every row. An account
+    that changes tier moves its opening MRR with it: a segment's opening can differ from its
+    previous closing by such transfers (rpt_touch_tier_moves_monthly shows them).
 #}
 
 with
@@ -26,11 +26,20 @@ accounts as (
 
 ),
 
+tiers as (
+
+    select * from {{ ref('int_account_tiers_monthly') }}
+
+),
+
 account_month_movements as (
 
     select
         account_months.month_start_date,
-        accounts.touch_tier,
+        case
+            when account_months.mrr > 0 then this_month_tier.touch_tier
+            else coalesce(last_month_tier.touch_tier, this_month_tier.touch_tier)
+        end as touch_tier,
         accounts.region,
         coalesce(
             account_months.core_plan_tier, account_months.previous_core_plan_tier, 'add_on_only'
@@ -42,6 +51,15 @@ account_month_movements as (
     from account_months
     inner join accounts
         on account_months.account_id = accounts.account_id
+    inner join tiers as this_month_tier
+        on
+            account_months.account_id = this_month_tier.account_id
+            and account_months.month_start_date = this_month_tier.month_start_date
+    left join tiers as last_month_tier
+        on
+            account_months.account_id = last_month_tier.account_id
+            and last_month_tier.month_start_date
+            = cast({{ dbt.dateadd('month', -1, 'account_months.month_start_date') }} as date)
     left join movements
         on
             account_months.account_id = movements.account_id

@@ -1,10 +1,12 @@
 {%- set tier_reason_parts = ['matching_rules.touch_tier', "':'", 'matching_rules.rule_name'] -%}
 
 {#
-    Each account's touch tier by the rules in the touch_tier_rules seed: a rule matches when the
-    account meets every threshold the rule sets (empty = not part of the rule); the highest tier
-    with a matching rule wins, its first matching rule is the reason, and a tier set by hand in
-    the CRM overrides the rules. No matching rule means Tech Touch.
+    Each account's touch tier in every month since the account was created, by the rules in the
+    touch_tier_rules seed applied to that month's ARR, seats and products and the company's size:
+    a rule matches when the account meets every threshold the rule sets (empty = not part of the
+    rule); the highest tier with a matching rule wins, its first matching rule is the reason, and
+    a tier set by hand in the CRM overrides the rules. No matching rule means Tech Touch. The CRM
+    keeps only the current override and head count, so those apply to every month.
 #}
 
 with
@@ -27,23 +29,9 @@ rules as (
 
 ),
 
-current_month as (
+months as (
 
-    select max(month_start_date) as month_start_date from account_months
-
-),
-
-current_revenue as (
-
-    select
-        account_months.account_id,
-        account_months.mrr,
-        account_months.arr,
-        account_months.seats,
-        account_months.product_count
-    from account_months
-    inner join current_month
-        on account_months.month_start_date = current_month.month_start_date
+    select * from {{ ref('int_calendar_months') }}
 
 ),
 
@@ -51,15 +39,20 @@ account_facts as (
 
     select
         accounts.account_id,
+        months.month_start_date,
         accounts.employee_count,
         accounts.touch_tier_override,
-        coalesce(current_revenue.mrr, 0) as mrr,
-        coalesce(current_revenue.arr, 0) as arr,
-        coalesce(current_revenue.seats, 0) as seats,
-        coalesce(current_revenue.product_count, 0) as product_count
+        coalesce(account_months.mrr, 0) as mrr,
+        coalesce(account_months.arr, 0) as arr,
+        coalesce(account_months.seats, 0) as seats,
+        coalesce(account_months.product_count, 0) as product_count
     from accounts
-    left join current_revenue
-        on accounts.account_id = current_revenue.account_id
+    inner join months
+        on accounts.created_at < months.next_month_start_date
+    left join account_months
+        on
+            accounts.account_id = account_months.account_id
+            and months.month_start_date = account_months.month_start_date
 
 ),
 
@@ -69,8 +62,9 @@ matching_rules as (
         account_facts.account_id,
         rules.touch_tier,
         rules.rule_name,
+        account_facts.month_start_date,
         row_number() over (
-            partition by account_facts.account_id
+            partition by account_facts.account_id, account_facts.month_start_date
             order by
                 case rules.touch_tier when 'high_touch' then 1 when 'low_touch' then 2 else 3 end,
                 rules.rule_order
@@ -94,7 +88,10 @@ matching_rules as (
 final as (
 
     select
+        {{ surrogate_key(['account_facts.account_id', 'account_facts.month_start_date']) }}
+            as account_month_id,
         account_facts.account_id,
+        account_facts.month_start_date,
         account_facts.mrr,
         account_facts.arr,
         account_facts.seats,
@@ -112,6 +109,7 @@ final as (
     left join matching_rules
         on
             account_facts.account_id = matching_rules.account_id
+            and account_facts.month_start_date = matching_rules.month_start_date
             and matching_rules.match_rank = 1
 
 )

@@ -1,0 +1,185 @@
+{#
+    One row per paying account, week and health-score component: the indicator behind the
+    component, its 0-100 score and its weight for the account's touch tier, from the
+    health_score_components and health_score_weights seeds (the version in the variable
+    health_score_version). A component scores 0 at score_zero_at, 100 at score_full_at, linearly
+    in between and clamped outside. A missing indicator (or one outside the component's
+    applicable account age) is left unscored: its weight goes to the other components.
+#}
+
+{%- set integer_text = "cast(cast(round({value}, 0) as " ~ dbt.type_int() ~ ") as "
+    ~ dbt.type_string() ~ ")" %}
+{%- set components = [
+    {
+        'component': 'engagement',
+        'indicator': 'days_since_last_proactive_communication',
+        'value': 'coalesce(days_since_last_proactive_communication, account_age_days)',
+        'text': ["'no proactive CS contact for '", integer_text.format(value='indicator_value'), "' days'"],
+    },
+    {
+        'component': 'relationship',
+        'indicator': 'days_since_last_executive_engagement',
+        'value': 'coalesce(days_since_last_executive_engagement, account_age_days)',
+        'text': ["'no executive engagement for '", integer_text.format(value='indicator_value'), "' days'"],
+    },
+    {
+        'component': 'usage_trend',
+        'indicator': 'usage_trend_ratio',
+        'value': 'usage_trend_ratio',
+        'text': ["'usage at '", integer_text.format(value='indicator_value * 100'), "'% of the 4 weeks before'"],
+    },
+    {
+        'component': 'adoption',
+        'indicator': 'entitled_features_used_share',
+        'value': 'entitled_features_used_share',
+        'text': ["'uses '", integer_text.format(value='indicator_value * 100'), "'% of the features in its plan'"],
+    },
+    {
+        'component': 'utilization',
+        'indicator': 'seat_utilization',
+        'value': 'seat_utilization',
+        'text': ["'active users on '", integer_text.format(value='indicator_value * 100'), "'% of licensed seats'"],
+    },
+    {
+        'component': 'customer_sentiment',
+        'indicator': 'latest_nps_score',
+        'value': 'latest_nps_score',
+        'text': ["'latest NPS answer '", integer_text.format(value='indicator_value'), "' of 10'"],
+    },
+    {
+        'component': 'csm_sentiment',
+        'indicator': 'latest_csm_sentiment_score',
+        'value': 'latest_csm_sentiment_score',
+        'text': ["'CSM sentiment '", integer_text.format(value='indicator_value'), "' of 5'"],
+    },
+    {
+        'component': 'support',
+        'indicator': 'trouble_escalations_90d',
+        'value': 'trouble_escalations_90d',
+        'text': [integer_text.format(value='indicator_value'), "' trouble escalations in 90 days'"],
+    },
+    {
+        'component': 'business_outcomes',
+        'indicator': 'goals_at_risk_or_missed_share',
+        'value': '1.0 * (goals_at_risk + goals_missed) / nullif(goals_achieved + goals_on_track + goals_at_risk + goals_missed, 0)',
+        'text': [integer_text.format(value='indicator_value * 100'), "'% of success-plan goals at risk or missed'"],
+    },
+    {
+        'component': 'onboarding',
+        'indicator': 'days_beyond_target_go_live',
+        'value': 'days_beyond_target_go_live',
+        'text': ["'onboarding '", integer_text.format(value='indicator_value'), "' days past target go-live'"],
+    },
+] %}
+
+with
+
+indicators as (
+
+    select * from {{ ref('fct_account_indicators_weekly') }}
+
+),
+
+accounts as (
+
+    select * from {{ ref('dim_accounts') }}
+
+),
+
+component_settings as (
+
+    select * from {{ ref('health_score_components') }}
+    where health_score_version = '{{ var("health_score_version") }}'
+
+),
+
+weights as (
+
+    select * from {{ ref('health_score_weights') }}
+    where health_score_version = '{{ var("health_score_version") }}'
+
+),
+
+indicator_values as (
+
+    {% for component in components %}
+        select
+            account_week_id,
+            account_id,
+            week_start_date,
+            account_age_days,
+            '{{ component.component }}' as component,
+            '{{ component.indicator }}' as indicator,
+            cast({{ component.value }} as {{ dbt.type_numeric() }}) as indicator_value
+        from indicators
+        where is_paying
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+scored as (
+
+    select
+        indicator_values.account_week_id,
+        indicator_values.account_id,
+        indicator_values.week_start_date,
+        accounts.touch_tier,
+        indicator_values.component,
+        indicator_values.indicator,
+        indicator_values.indicator_value,
+        weights.weight,
+        case
+            when indicator_values.indicator_value is null then null
+            when component_settings.applies_to_account_age_days_up_to is not null
+                and indicator_values.account_age_days
+                > component_settings.applies_to_account_age_days_up_to
+                then null
+            else greatest(
+                    0,
+                    least(
+                        100,
+                        100.0
+                        * (indicator_values.indicator_value - component_settings.score_zero_at)
+                        / (component_settings.score_full_at - component_settings.score_zero_at)
+                    )
+                )
+        end as component_score
+    from indicator_values
+    inner join accounts
+        on indicator_values.account_id = accounts.account_id
+    inner join component_settings
+        on
+            indicator_values.component = component_settings.component
+            and indicator_values.indicator = component_settings.indicator
+    inner join weights
+        on
+            accounts.touch_tier = weights.touch_tier
+            and indicator_values.component = weights.component
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['account_week_id', 'component']) }} as account_week_component_id,
+        account_week_id,
+        account_id,
+        week_start_date,
+        touch_tier,
+        component,
+        indicator,
+        indicator_value,
+        weight,
+        component_score,
+        case
+            {% for component in components -%}
+                when component = '{{ component.component }}'
+                    then {{ dbt.concat(component.text) }}
+            {% endfor -%}
+        end as component_explanation
+    from scored
+
+)
+
+select * from final

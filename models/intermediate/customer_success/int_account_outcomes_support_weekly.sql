@@ -1,0 +1,141 @@
+{#
+    Business-outcome and support indicators per account per week. Goals count by their status at
+    the week's end: a goal whose last status change came after the week's end is counted in the
+    status every goal starts in (on_track), since the extract keeps only the latest status.
+    Tickets and escalations count by when they were opened, in the last 30 and 90 days.
+#}
+
+with
+
+grid as (
+
+    select * from {{ ref('int_account_weeks_spined') }}
+
+),
+
+goals as (
+
+    select * from {{ ref('stg_crm__success_plan_goals') }}
+
+),
+
+tickets as (
+
+    select * from {{ ref('stg_support_desk__tickets') }}
+
+),
+
+escalations as (
+
+    select * from {{ ref('stg_support_desk__escalations') }}
+
+),
+
+goal_status as (
+
+    select
+        grid.account_week_id,
+        case
+            when goals.updated_at < grid.week_ends_before then goals.status
+            else 'on_track'
+        end as status_known
+    from grid
+    inner join goals
+        on
+            grid.account_id = goals.account_id
+            and grid.week_ends_before > goals.created_at
+
+),
+
+goal_counts as (
+
+    select
+        account_week_id,
+        sum(case when status_known = 'achieved' then 1 else 0 end) as goals_achieved,
+        sum(case when status_known = 'on_track' then 1 else 0 end) as goals_on_track,
+        sum(case when status_known = 'at_risk' then 1 else 0 end) as goals_at_risk,
+        sum(case when status_known = 'missed' then 1 else 0 end) as goals_missed
+    from goal_status
+    group by account_week_id
+
+),
+
+ticket_counts as (
+
+    select
+        grid.account_week_id,
+        sum(
+            case
+                when tickets.created_at >= {{ dbt.dateadd('day', -30, 'grid.week_ends_before') }}
+                    then 1
+                else 0
+            end
+        ) as tickets_30d,
+        count(*) as tickets_90d
+    from grid
+    inner join tickets
+        on
+            grid.account_id = tickets.account_id
+            and grid.week_ends_before > tickets.created_at
+            and tickets.created_at >= {{ dbt.dateadd('day', -90, 'grid.week_ends_before') }}
+    group by grid.account_week_id
+
+),
+
+escalation_counts as (
+
+    select
+        grid.account_week_id,
+        {% for escalation_type in ['trouble', 'opportunity'] -%}
+            sum(
+                case
+                    when escalations.escalation_type = '{{ escalation_type }}'
+                        and escalations.escalated_at
+                        >= {{ dbt.dateadd('day', -30, 'grid.week_ends_before') }}
+                        then 1
+                    else 0
+                end
+            ) as {{ escalation_type }}_escalations_30d,
+            sum(
+                case when escalations.escalation_type = '{{ escalation_type }}' then 1 else 0 end
+            ) as {{ escalation_type }}_escalations_90d{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from grid
+    inner join escalations
+        on
+            grid.account_id = escalations.account_id
+            and grid.week_ends_before > escalations.escalated_at
+            and escalations.escalated_at >= {{ dbt.dateadd('day', -90, 'grid.week_ends_before') }}
+    group by grid.account_week_id
+
+),
+
+final as (
+
+    select
+        grid.account_week_id,
+        grid.account_id,
+        grid.week_start_date,
+        coalesce(goal_counts.goals_achieved, 0) as goals_achieved,
+        coalesce(goal_counts.goals_on_track, 0) as goals_on_track,
+        coalesce(goal_counts.goals_at_risk, 0) as goals_at_risk,
+        coalesce(goal_counts.goals_missed, 0) as goals_missed,
+        coalesce(ticket_counts.tickets_30d, 0) as tickets_30d,
+        coalesce(ticket_counts.tickets_90d, 0) as tickets_90d,
+        coalesce(escalation_counts.trouble_escalations_30d, 0) as trouble_escalations_30d,
+        coalesce(escalation_counts.trouble_escalations_90d, 0) as trouble_escalations_90d,
+        coalesce(escalation_counts.opportunity_escalations_30d, 0)
+            as opportunity_escalations_30d,
+        coalesce(escalation_counts.opportunity_escalations_90d, 0)
+            as opportunity_escalations_90d
+    from grid
+    left join goal_counts
+        on grid.account_week_id = goal_counts.account_week_id
+    left join ticket_counts
+        on grid.account_week_id = ticket_counts.account_week_id
+    left join escalation_counts
+        on grid.account_week_id = escalation_counts.account_week_id
+
+)
+
+select * from final

@@ -1,0 +1,43 @@
+{#
+    One row per month and touch tier: paying accounts and MRR in the tier, and the tier's share
+    of all paying accounts and of all MRR.
+#}
+
+with
+
+tiers as (
+
+    select * from {{ ref('fct_account_touch_tiers_monthly') }}
+
+),
+
+by_tier as (
+
+    select
+        month_start_date,
+        touch_tier,
+        count(*) as paying_accounts,
+        sum(mrr) as mrr
+    from tiers
+    where is_paying
+    group by month_start_date, touch_tier
+
+),
+
+final as (
+
+    select
+        {{ surrogate_key(['month_start_date', 'touch_tier']) }} as tier_month_id,
+        month_start_date,
+        touch_tier,
+        paying_accounts,
+        mrr,
+        mrr * 12 as arr,
+        1.0 * paying_accounts
+        / sum(paying_accounts) over (partition by month_start_date) as account_share,
+        1.0 * mrr / nullif(sum(mrr) over (partition by month_start_date), 0) as mrr_share
+    from by_tier
+
+)
+
+select * from final
