@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from cswh import settings
+from cswh.load import LoadResult
 
 EXIT_OK = 0
 EXIT_INPUT_REFUSED = 1
@@ -68,6 +69,11 @@ def cmd_load(args: argparse.Namespace) -> int:
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_REFUSED
+    _report_load(result)
+    return EXIT_OK if result.ok else EXIT_INPUT_REFUSED
+
+
+def _report_load(result: LoadResult) -> None:
     loaded = [f for f in result.files if f.status == "loaded"]
     skipped = [f for f in result.files if f.status == "skipped"]
     for file in loaded:
@@ -80,7 +86,6 @@ def cmd_load(args: argparse.Namespace) -> int:
         f"{len(result.refused)} refused; rows read {result.total('rows_read'):,}, loaded "
         f"{result.total('rows_loaded'):,}, quarantined {result.total('rows_quarantined'):,}"
     )
-    return EXIT_OK if result.ok else EXIT_INPUT_REFUSED
 
 
 def dbt_command(*arguments: str) -> list[str]:
@@ -118,11 +123,27 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    code = cmd_load(args)
-    if code != EXIT_OK:
-        print("error: not building: fix or remove the refused file(s) first", file=sys.stderr)
-        return code
-    return cmd_build(args)
+    from cswh.publish import run_pipeline
+
+    published = Path(args.warehouse)
+    arguments = ["build", *(["--select", args.select] if args.select else [])]
+    result = run_pipeline(
+        Path(args.landing),
+        published,
+        build=lambda candidate: run_dbt(candidate, *arguments),
+        run_results=settings.dbt_target_path() / "run_results.json",
+        progress=_progress,
+    )
+    if result.load is not None:
+        _report_load(result.load)
+    if result.published:
+        print(f"checks passed; {result.message}")
+        return EXIT_OK
+    for check in result.failed_checks:
+        print(f"error: failed check: {check}", file=sys.stderr)
+    print(f"error: not published: {result.message}", file=sys.stderr)
+    refused = result.load is not None and not result.load.ok
+    return EXIT_INPUT_REFUSED if refused else EXIT_BUILD_FAILED
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
@@ -223,8 +244,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="load new extracts, then build and test",
-        description="Load new extract files, then run dbt build.",
+        help="load, build and test a candidate; publish it only if every check passed",
+        description="Write-audit-publish: copy the published warehouse (--warehouse) to a "
+        "candidate beside it, load new extracts into the candidate, run dbt build (models and "
+        "tests) against it, and replace the published warehouse with it only when everything "
+        "passed. On failure the published warehouse is untouched and the failed candidate is "
+        "kept beside it as <warehouse>.failed.",
     )
     with_paths(run)
     run.add_argument("--select", help="dbt selection for the build step")

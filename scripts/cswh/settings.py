@@ -14,3 +14,8 @@ def warehouse_path() -> Path:
 
 def landing_dir() -> Path:
     return Path(os.environ.get("CSWH_LANDING_DIR", "landing"))
+
+
+def dbt_target_path() -> Path:
+    """Where dbt writes its artefacts (run_results.json): DBT_TARGET_PATH, as dbt itself reads."""
+    return Path(os.environ.get("DBT_TARGET_PATH", REPO_ROOT / "target"))

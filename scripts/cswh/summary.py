@@ -59,7 +59,7 @@ def warehouse_summary(warehouse: Path) -> dict[str, object]:
 
 def render(warehouse: Path, landing: Path) -> str:
     summary = warehouse_summary(warehouse)
-    results = dbt_results(settings.REPO_ROOT / "target" / "run_results.json")
+    results = dbt_results(settings.dbt_target_path() / "run_results.json")
     built = sum(
         n
         for (kind, status), n in results.items()

@@ -161,11 +161,14 @@ active_accounts as (
         from account_weeks
         inner join accounts
             on account_weeks.account_id = accounts.account_id
-        inner join tiers
-            on
-                account_weeks.account_id = tiers.account_id
-                and cast({{ dbt.date_trunc('month', 'account_weeks.week_start_date') }} as date)
-                = tiers.month_start_date
+        {% if slice == 'touch_tier' -%}
+            left join tiers
+                on
+                    account_weeks.account_id = tiers.account_id
+                    and cast(
+                        {{ dbt.date_trunc('month', 'account_weeks.week_start_date') }} as date
+                    ) = tiers.month_start_date
+        {%- endif %}
         where account_weeks.is_paying
         group by
             account_weeks.week_start_date,

@@ -61,10 +61,14 @@ with_baseline as (
 
     select
         *,
-        avg(accounts_escalated) over (
-            partition by reason order by week_start_date
-            rows between 8 preceding and 1 preceding
-        ) as baseline_accounts_escalated
+        -- zero-filled: weeks before the calendar starts count as weeks without escalations
+        1.0 * coalesce(
+            sum(accounts_escalated) over (
+                partition by reason order by week_start_date
+                rows between 8 preceding and 1 preceding
+            ),
+            0
+        ) / 8 as baseline_accounts_escalated
     from grid
 
 ),

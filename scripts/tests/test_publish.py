@@ -1,0 +1,141 @@
+"""Write-audit-publish: a failing check never reaches the published warehouse; readers never wait.
+
+Slow (dbt builds in a subprocess): deselect with ``pytest -m "not dbt"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cswh.contracts import entity
+from cswh.generate import generate_landing
+
+pytestmark = pytest.mark.dbt
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def cswh_run(landing: Path, warehouse: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    env = os.environ | {"DBT_TARGET_PATH": str(tmp_path / "target")}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cswh.cli",
+            "run",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        cwd=REPO_ROOT,
+    )
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def count(warehouse: Path, sql: str) -> int:
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return connection.execute(sql).fetchone()[0]
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> tuple[Path, Path, Path]:
+    tmp_path = tmp_path_factory.mktemp("wap")
+    landing = tmp_path / "landing"
+    generate_landing(landing, scale=0.02, seed=7)
+    warehouse = tmp_path / "warehouse" / "cs.duckdb"
+    completed = cswh_run(landing, warehouse, tmp_path)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return landing, warehouse, tmp_path
+
+
+def test_a_passing_run_publishes_and_leaves_no_candidate(published):
+    _, warehouse, _ = published
+    assert warehouse.exists()
+    assert not warehouse.with_name(warehouse.name + ".candidate").exists()
+    assert count(warehouse, "select count(*) from marts.fct_account_mrr_monthly") > 0
+
+
+def test_a_failing_check_leaves_the_published_warehouse_untouched(published):
+    landing, warehouse, tmp_path = published
+    before = digest(warehouse)
+    tickets = entity("tickets")
+    # A ticket for an account the CRM does not know passes the file contract but breaks a
+    # relationships test in staging.
+    orphan = {name: "" for name in tickets.column_names} | {
+        "ticket_id": "tkt_orphan",
+        "account_id": "acc_unknown",
+        "created_at": "2026-10-30T10:00:00Z",
+        "status": "open",
+        "priority": "normal",
+        "channel": "email",
+        "category": "bug",
+        "updated_at": "2026-10-30T10:00:00Z",
+    }
+    bad = landing / "support_desk" / "tickets" / "tickets__2026-10-31-late.csv"
+    bad.write_text(",".join(tickets.column_names) + "\n" + ",".join(orphan.values()) + "\n")
+    try:
+        completed = cswh_run(landing, warehouse, tmp_path)
+    finally:
+        bad.unlink()
+    assert completed.returncode == 3
+    assert "relationships_stg_support_desk__tickets_account_id" in completed.stderr
+    assert "published warehouse is unchanged" in completed.stderr
+    assert digest(warehouse) == before
+    assert warehouse.with_name(warehouse.name + ".failed").exists()
+
+
+READER = """
+import sys, time, duckdb
+path, seconds = sys.argv[1], float(sys.argv[2])
+queries = errors = 0
+deadline = time.monotonic() + seconds
+while time.monotonic() < deadline:
+    try:
+        connection = duckdb.connect(path, read_only=True)
+        connection.execute("select count(*) from marts.rpt_mrr_waterfall").fetchone()
+        connection.close()
+        queries += 1
+    except Exception as error:
+        errors += 1
+        print(repr(error), file=sys.stderr)
+    time.sleep(0.05)
+print(queries, errors)
+"""
+
+
+def test_readers_query_the_published_warehouse_during_a_run(published):
+    landing, warehouse, tmp_path = published
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(warehouse), "25"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1)
+    started = time.monotonic()
+    completed = cswh_run(landing, warehouse, tmp_path)
+    run_seconds = time.monotonic() - started
+    out, err = reader.communicate(timeout=120)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    queries, errors = (int(x) for x in out.split())
+    assert errors == 0, err
+    assert run_seconds > 1 and queries > 10
