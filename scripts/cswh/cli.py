@@ -133,6 +133,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         build=lambda candidate: run_dbt(candidate, *arguments),
         run_results=settings.dbt_target_path() / "run_results.json",
         progress=_progress,
+        freshness=lambda candidate: run_dbt(candidate, "source", "freshness"),
     )
     if result.load is not None:
         _report_load(result.load)

@@ -243,15 +243,27 @@ def _model(entity: Entity) -> dict[str, Any]:
         "name": staging_model_name(entity),
         "description": _model_description(entity),
     }
+    # Reconciliation: staging keeps exactly one row per distinct key delivered in raw.
+    model["data_tests"] = [
+        {
+            "row_count_matches_distinct_source_keys": {
+                "arguments": {
+                    "source_name": entity.source,
+                    "table_name": entity.name,
+                    "key_columns": list(entity.key),
+                }
+            }
+        }
+    ]
     surrogate = surrogate_key(entity)
     if surrogate is not None:
-        model["data_tests"] = [
+        model["data_tests"].append(
             {
                 "unique_combination_of_columns": {
                     "arguments": {"combination_of_columns": list(entity.key)}
                 }
             }
-        ]
+        )
         columns.append(
             {
                 "name": surrogate,

@@ -78,16 +78,31 @@ def publish(candidate: Path, published: Path) -> None:
     os.replace(candidate, published)
 
 
+def stale_sources(sources_json: Path) -> list[str]:
+    """Source tables whose freshness check errored in the last `dbt source freshness`."""
+    if not sources_json.exists():
+        return ["dbt source freshness produced no results"]
+    results = json.loads(sources_json.read_text())["results"]
+    return sorted(
+        f"{result['unique_id']}: freshness {result['status']}"
+        for result in results
+        if result["status"] in ("error", "runtime error")
+    )
+
+
 def run_pipeline(
     landing: Path,
     published: Path,
     build: Callable[[Path], int],
     run_results: Path,
     progress: Callable[[str, int, int], None] | None = None,
+    freshness: Callable[[Path], int] | None = None,
 ) -> RunResult:
     """Load and build into a candidate; publish it only if every check passed.
 
-    ``build(candidate)`` runs dbt against the candidate and returns its exit code.
+    ``build(candidate)`` runs dbt build against the candidate and returns its exit code;
+    ``freshness(candidate)``, when given, runs `dbt source freshness` (results in
+    sources.json beside run_results.json): a source past its error threshold blocks publishing.
     """
     candidate = prepare_candidate(published)
     load = load_landing(landing, candidate, progress=progress)
@@ -112,6 +127,17 @@ def run_pipeline(
                 load=load,
                 failed_checks=failed_dbt_checks(run_results),
                 message="dbt build or its tests failed",
+            ),
+        )
+    if freshness is not None and freshness(candidate) != 0:
+        return _keep_failed(
+            candidate,
+            published,
+            RunResult(
+                published=False,
+                load=load,
+                failed_checks=stale_sources(run_results.with_name("sources.json")),
+                message="a source is past its freshness error threshold",
             ),
         )
     publish(candidate, published)

@@ -123,10 +123,18 @@ def test_every_staging_model_carries_the_contract_tests() -> None:
         surrogate = dbt_yaml.surrogate_key(entity)
         primary_key = surrogate or entity.key[0]
         assert {"unique", "not_null"} <= set(_tests_of(columns[primary_key]))
+        model_tests = {
+            name: body["arguments"] for t in model["data_tests"] for name, body in t.items()
+        }
+        assert model_tests["row_count_matches_distinct_source_keys"] == {
+            "source_name": entity.source,
+            "table_name": entity.name,
+            "key_columns": list(entity.key),
+        }
         if surrogate is not None:
-            ((name, body),) = model["data_tests"][0].items()
-            assert name == "unique_combination_of_columns"
-            assert body["arguments"]["combination_of_columns"] == list(entity.key)
+            assert model_tests["unique_combination_of_columns"] == {
+                "combination_of_columns": list(entity.key)
+            }
 
         for column in entity.columns:
             tests = _tests_of(columns[column.name])

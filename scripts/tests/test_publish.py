@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cswh.contracts import entity
+from cswh.contracts import ENTITIES, entity
 from cswh.generate import generate_landing
 
 pytestmark = pytest.mark.dbt
@@ -72,6 +73,22 @@ def test_a_passing_run_publishes_and_leaves_no_candidate(published):
     assert warehouse.exists()
     assert not warehouse.with_name(warehouse.name + ".candidate").exists()
     assert count(warehouse, "select count(*) from marts.fct_account_mrr_monthly") > 0
+
+
+def test_no_built_mart_carries_personal_data(published):
+    _, warehouse, _ = published
+    pii = {c.name for e in ENTITIES for c in e.columns if c.is_pii}
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        mart_columns = {
+            row[0]
+            for row in connection.execute(
+                "select column_name from information_schema.columns where table_schema = 'marts'"
+            ).fetchall()
+        }
+    finally:
+        connection.close()
+    assert mart_columns and not (mart_columns & pii)
 
 
 def test_a_failing_check_leaves_the_published_warehouse_untouched(published):
@@ -139,3 +156,54 @@ def test_readers_query_the_published_warehouse_during_a_run(published):
     queries, errors = (int(x) for x in out.split())
     assert errors == 0, err
     assert run_seconds > 1 and queries > 10
+
+
+def marts_fingerprint(warehouse: Path) -> dict[str, str]:
+    """A checksum of every row of a few marts, independent of row order."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            table: connection.execute(
+                f"select md5(string_agg(cast(t as varchar), '|' order by cast(t as varchar))) "
+                f"from marts.{table} as t"
+            ).fetchone()[0]
+            for table in ("fct_account_mrr_monthly", "fct_account_health_weekly", "fct_escalations")
+        }
+    finally:
+        connection.close()
+
+
+def test_a_run_killed_mid_build_is_completed_by_the_next_run(published):
+    landing, warehouse, tmp_path = published
+    expected = marts_fingerprint(warehouse)
+    before = digest(warehouse)
+    candidate = warehouse.with_name(warehouse.name + ".candidate")
+    env = os.environ | {"DBT_TARGET_PATH": str(tmp_path / "target")}
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cswh.cli",
+            "run",
+            "--landing",
+            str(landing),
+            "--warehouse",
+            str(warehouse),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=REPO_ROOT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not candidate.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(6)  # well into dbt build
+    assert run.poll() is None, "the run finished before it could be killed"
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait()
+    assert digest(warehouse) == before
+    completed = cswh_run(landing, warehouse, tmp_path)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    assert marts_fingerprint(warehouse) == expected

@@ -129,22 +129,26 @@ scored as (
         indicator_values.indicator,
         indicator_values.indicator_value,
         weights.weight,
-        case
-            when indicator_values.indicator_value is null then null
-            when component_settings.applies_to_account_age_days_up_to is not null
-                and indicator_values.account_age_days
-                > component_settings.applies_to_account_age_days_up_to
-                then null
-            else greatest(
-                    0,
-                    least(
-                        100,
-                        100.0
-                        * (indicator_values.indicator_value - component_settings.score_zero_at)
-                        / (component_settings.score_full_at - component_settings.score_zero_at)
+        -- Exact decimals from here on: sums of floats depend on the order rows arrive in,
+        -- and the same data must always give the same score.
+        cast(
+            case
+                when indicator_values.indicator_value is null then null
+                when component_settings.applies_to_account_age_days_up_to is not null
+                    and indicator_values.account_age_days
+                    > component_settings.applies_to_account_age_days_up_to
+                    then null
+                else greatest(
+                        0,
+                        least(
+                            100,
+                            100.0
+                            * (indicator_values.indicator_value - component_settings.score_zero_at)
+                            / (component_settings.score_full_at - component_settings.score_zero_at)
+                        )
                     )
-                )
-        end as component_score
+            end as {{ type_decimal(9, 4) }}
+        ) as component_score
     from indicator_values
     inner join accounts
         on indicator_values.account_id = accounts.account_id
