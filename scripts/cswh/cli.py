@@ -123,7 +123,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from cswh.publish import run_pipeline
+    from cswh.publish import quality_dir_for, run_pipeline
 
     published = Path(args.warehouse)
     arguments = ["build", *(["--select", args.select] if args.select else [])]
@@ -134,9 +134,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_results=settings.dbt_target_path() / "run_results.json",
         progress=_progress,
         freshness=lambda candidate: run_dbt(candidate, "source", "freshness"),
+        quality_dir=quality_dir_for(published),
     )
     if result.load is not None:
         _report_load(result.load)
+    for warning in result.warnings:
+        print(f"warning: extract check: {warning}", file=sys.stderr)
+    if result.data_docs is not None:
+        print(f"data quality docs: {result.data_docs}")
     if result.published:
         print(f"checks passed; {result.message}")
         return EXIT_OK

@@ -425,10 +425,22 @@ ENTITIES: tuple[Entity, ...] = (
             Column(
                 "period_end_date", "date", "Last day of the service period billed.", required=True
             ),
-            Column("subtotal", "decimal", "Sum of lines before discount and tax.", required=True),
+            Column(
+                "subtotal",
+                "decimal",
+                "Sum of lines before discount and tax.",
+                required=True,
+                min_value=0,
+            ),
             Column("discount_amount", "decimal", "Discounts applied.", required=True, min_value=0),
             Column("tax_amount", "decimal", "Tax charged.", required=True, min_value=0),
-            Column("total", "decimal", "Amount due: subtotal - discount + tax.", required=True),
+            Column(
+                "total",
+                "decimal",
+                "Amount due: subtotal - discount + tax.",
+                required=True,
+                min_value=0,
+            ),
             Column(
                 "amount_paid", "decimal", "Amount collected so far.", required=True, min_value=0
             ),

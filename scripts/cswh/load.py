@@ -7,7 +7,11 @@ Guarantees (each has a test):
   loads it whole;
 - a file whose content was already loaded is skipped, so loading twice adds nothing;
 - a file that cannot be read at all is refused with one message naming it and the problem; the
-  other files still load and the run reports failure.
+  other files still load and the run reports failure;
+- a row whose foreign key points at no row of the referenced entity (neither already in ``raw``
+  nor earlier in the same run) is quarantined: files are loaded parents first so that a child
+  arriving with its parent in the same delivery is accepted;
+- a row recording an event in the future (past the load time plus a tolerance) is quarantined.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -42,6 +46,35 @@ SUPPORTED_SUFFIXES = (".csv", ".parquet")
 # Test hook: crash the process after a file's rows are inserted but before its commit, to prove
 # that a half-loaded file leaves nothing behind.
 CRASH_BEFORE_COMMIT_ENV = "CSWH_LOADER_CRASH_BEFORE_COMMIT"
+
+# How far past the load time an event timestamp may lie before the row is quarantined. Clocks
+# differ between systems, hence a default of one day; a landing written by the generator for days
+# after today's date needs a larger value.
+FUTURE_TOLERANCE_ENV = "CSWH_LOADER_FUTURE_TOLERANCE_DAYS"
+DEFAULT_FUTURE_TOLERANCE_DAYS = 1.0
+
+# Dates that legitimately lie ahead: plans, schedules and service periods billed in advance. Every
+# other date or timestamp column records something that already happened, so a value in the
+# future is an error. (Candidate for a flag on ``contracts.Column``.)
+SCHEDULED_COLUMNS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("subscriptions", "trial_ended_at"),
+        ("subscriptions", "started_at"),
+        ("subscriptions", "current_term_started_at"),
+        ("subscriptions", "current_term_ends_at"),
+        ("subscriptions", "ended_at"),
+        ("subscription_item_versions", "discount_ends_at"),
+        ("subscription_item_versions", "valid_from"),
+        ("subscription_item_versions", "valid_to"),
+        ("invoices", "period_start_date"),
+        ("invoices", "period_end_date"),
+        ("invoice_lines", "period_start_date"),
+        ("invoice_lines", "period_end_date"),
+        ("onboarding_projects", "target_go_live_date"),
+        ("success_plan_goals", "target_date"),
+        ("opportunities", "close_date"),
+    }
+)
 
 _INTEGER_PATTERN = r"^[+-]?[0-9]+$"
 _DECIMAL_PATTERN = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
@@ -99,10 +132,42 @@ def ensure_loader_tables(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(raw_table_ddl(entity))
 
 
+def load_order(entities: Iterable[Entity] = ENTITIES) -> list[Entity]:
+    """Entities with every referenced entity before its referrers (stable: contract order).
+
+    Self-references (a contact's manager is a contact) do not constrain the order; they are checked
+    against the same file instead.
+    """
+    pending = list(entities)
+    names = {entity.name for entity in pending}
+    placed: list[Entity] = []
+    done: set[str] = set()
+    while pending:
+        ready = next(
+            (
+                entity
+                for entity in pending
+                if all(
+                    parent in done or parent == entity.name or parent not in names
+                    for parent, _ in entity.references.values()
+                )
+            ),
+            None,
+        )
+        if ready is None:
+            cycle = ", ".join(entity.name for entity in pending)
+            raise ValueError(f"the contracts' references form a cycle among: {cycle}")
+        placed.append(ready)
+        done.add(ready.name)
+        pending.remove(ready)
+    return placed
+
+
 def discover_files(landing_dir: Path) -> list[tuple[Entity, Path]]:
-    """Every extract file under ``<landing>/<source>/<entity>/``, in name order per entity."""
+    """Every extract file under ``<landing>/<source>/<entity>/``: referenced entities first, then
+    name order per entity, so parents are in ``raw`` before their children are checked."""
     found: list[tuple[Entity, Path]] = []
-    for entity in ENTITIES:
+    for entity in load_order():
         folder = landing_dir / entity.source / entity.name
         if not folder.is_dir():
             continue
@@ -110,6 +175,13 @@ def discover_files(landing_dir: Path) -> list[tuple[Entity, Path]]:
             if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
                 found.append((entity, path))
     return found
+
+
+def _has_extract_files(landing_dir: Path, entity: Entity) -> bool:
+    folder = landing_dir / entity.source / entity.name
+    return folder.is_dir() and any(
+        path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES for path in folder.iterdir()
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -255,11 +327,16 @@ def _nullable(name: str) -> str:
     return f"nullif({_identifier(name)}, '')"
 
 
-def _column_problem(column: Column) -> str:
-    """SQL expression naming what is wrong with one field, or null when it is fine."""
+def _column_problem(column: Column, future_limit: datetime | None = None) -> str:
+    """SQL expression naming what is wrong with one field, or null when it is fine.
+
+    ``future_limit``: the latest acceptable instant for this column (UTC), or None for no check.
+    """
     value = _nullable(column.name)
     label = column.name
     checks: list[tuple[str, str]] = []
+    # Checks whose message already names the value: (condition, SQL text expression).
+    worded_checks: list[tuple[str, str]] = []
     if column.required:
         checks.append((f"{value} is null", f"{label}: required but empty"))
     pattern = {
@@ -309,12 +386,25 @@ def _column_problem(column: Column) -> str:
                     f"{bound:g}",
                 )
             )
-    whens = " ".join(
+    if future_limit is not None and column.type in ("date", "timestamp"):
+        limit = future_limit.strftime("%Y-%m-%d %H:%M:%S")
+        # Timestamps are read in UTC (the session time zone), dates as their midnight.
+        instant = f"cast({_try_typed(column, value)} as timestamp)"
+        worded_checks.append(
+            (
+                f"{instant} > timestamp {_sql_string(limit)}",
+                f"{_sql_string(label + ': ')} || left({value}, 60) || "
+                + _sql_string(
+                    f" is in the future (after {limit} UTC, the load time plus tolerance)"
+                ),
+            )
+        )
+    whens = [
         f"when {condition} then {_sql_string(message)} || ' (got ' || "
         f"coalesce({_sql_quote_value(value)}, 'empty') || ')'"
         for condition, message in checks
-    )
-    return f"case {whens} end" if checks else "null"
+    ] + [f"when {condition} then {message}" for condition, message in worded_checks]
+    return f"case {' '.join(whens)} end" if whens else "null"
 
 
 def _sql_quote_value(value: str) -> str:
@@ -337,15 +427,72 @@ def _typed_value(column: Column, value: str) -> str:
     return f"cast({value} as {WAREHOUSE_TYPES[column.type]})"
 
 
-def _checked_relation_sql(entity: Entity, relation: str) -> str:
+def _reference_joins(
+    entity: Entity, relation: str, unchecked: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
+    """Anti-join parts for the foreign keys: (left joins, problem expressions).
+
+    ``unchecked``: foreign-key columns to leave alone (their parent entity was never delivered).
+
+    A key is known if the referenced raw table holds it (loaded earlier, this run or before); a
+    self-reference may also point at a row of the same file.
+    """
+    entities = {e.name: e for e in ENTITIES}
+    joins: list[str] = []
+    problems: list[str] = []
+    for index, (column, (parent_name, parent_column)) in enumerate(entity.references.items()):
+        if column in unchecked:
+            continue
+        parent = entities[parent_name]
+        helper = f"_reference_{index}"
+        known = (
+            f"select distinct cast({_identifier(parent_column)} as varchar) as {helper} "
+            f"from {raw_table(parent)}"
+        )
+        if parent.name == entity.name:
+            known += (
+                f" union select distinct {_nullable(parent_column)} from {relation}"
+                f" where {_nullable(parent_column)} is not null"
+            )
+        value = f"nullif(source.{_identifier(column)}, '')"
+        joins.append(f"left join ({known}) as {helper} on {helper}.{helper} = {value}")
+        problems.append(
+            f"case when {value} is not null and {helper}.{helper} is null then "
+            f"{_sql_string(f'{column}: no {parent.name} row with {parent_column} ')} "
+            f"|| {_sql_quote_value(value)} || "
+            f"{_sql_string(' (load the parent first or fix the key)')} end"
+        )
+    return " ".join(joins), problems
+
+
+def _checked_relation_sql(
+    entity: Entity,
+    relation: str,
+    future_limit: datetime | None = None,
+    unchecked_references: frozenset[str] = frozenset(),
+) -> str:
     """Rows of ``relation`` with a ``_problems`` column: null for a good row."""
-    problems = ", ".join(_column_problem(column) for column in entity.columns)
+    problems = ", ".join(
+        _column_problem(
+            column,
+            None if (entity.name, column.name) in SCHEDULED_COLUMNS else future_limit,
+        )
+        for column in entity.columns
+    )
+    joins, reference_problems = _reference_joins(entity, relation, unchecked_references)
+    references = ", ".join(reference_problems) if reference_problems else "null"
     key = ", ".join(_identifier(k) for k in entity.key)
     all_columns = ", ".join(_identifier(c) for c in entity.column_names)
     return f"""
-        with checked as (
-            select *, concat_ws('; ', {problems}) as _field_problems
-            from {relation}
+        with referenced as (
+            select source.*, concat_ws('; ', {references}) as _reference_problems
+            from {relation} as source {joins}
+        ),
+        checked as (
+            select
+                * exclude (_reference_problems),
+                concat_ws('; ', {problems}, nullif(_reference_problems, '')) as _field_problems
+            from referenced
         ),
         keyed as (
             select
@@ -492,7 +639,9 @@ def load_file(
     path: Path,
     load_id: str,
     landing_dir: Path,
+    now: datetime | None = None,
 ) -> FileResult:
+    """Load one file in one transaction; ``now`` (UTC) is the load time the future check uses."""
     source_file = _relative_name(path, landing_dir)
     sha256 = file_sha256(path)
     already = connection.execute(
@@ -529,7 +678,8 @@ def load_file(
             "re-export it in the contract format",
         )
     else:
-        _stage_checked_rows(connection, entity, table)
+        undelivered = _undelivered_parents(connection, entity, landing_dir)
+        _stage_checked_rows(connection, entity, table, future_limit(now), frozenset(undelivered))
         loaded_at = _utc_now()
         # The raw rows, quarantined rows and audit row of a file commit together or not at all.
         connection.execute("begin transaction")
@@ -538,6 +688,13 @@ def load_file(
             quarantined = _quarantine_rows(
                 connection, entity, load_id, source_file, loaded_at, unparsable
             )
+            notes = (
+                [f"{quarantined} row(s) quarantined, see {QUARANTINE_TABLE}"] if quarantined else []
+            )
+            notes += [
+                f"{column} not checked: no {parent} loaded yet"
+                for column, parent in undelivered.items()
+            ]
             result = FileResult(
                 path,
                 entity.name,
@@ -545,9 +702,7 @@ def load_file(
                 rows_read=table.num_rows + len(unparsable),
                 rows_loaded=loaded,
                 rows_quarantined=quarantined,
-                message=f"{quarantined} row(s) quarantined, see {QUARANTINE_TABLE}"
-                if quarantined
-                else "",
+                message="; ".join(notes),
             )
             _audit(connection, load_id, result, source_file, entity, sha256, size, started_at)
             if os.environ.get(CRASH_BEFORE_COMMIT_ENV) == entity.name:
@@ -563,17 +718,72 @@ def load_file(
     return result
 
 
+def _undelivered_parents(
+    connection: duckdb.DuckDBPyConnection, entity: Entity, landing_dir: Path
+) -> dict[str, str]:
+    """Foreign-key columns whose parent entity was never delivered: column -> parent.
+
+    Never delivered: no row in ``raw`` and no file in the landing folder. Such a reference cannot
+    be told apart from a source that is not connected yet (a warehouse fed only by the help desk),
+    so it is not checked; the load result says so. A parent whose file is in the landing folder but
+    was refused does not count as missing: its children are checked (and quarantined). A
+    self-reference is always checked: the file itself delivers the parent.
+    """
+    entities = {e.name: e for e in ENTITIES}
+    undelivered: dict[str, str] = {}
+    for column, (parent_name, _) in entity.references.items():
+        parent = entities[parent_name]
+        if parent_name == entity.name or _has_extract_files(landing_dir, parent):
+            continue
+        empty = connection.execute(
+            f"select not exists (select 1 from {raw_table(parent)})"
+        ).fetchone()[0]
+        if empty:
+            undelivered[column] = parent_name
+    return undelivered
+
+
 def _stage_checked_rows(
-    connection: duckdb.DuckDBPyConnection, entity: Entity, table: pa.Table
+    connection: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    table: pa.Table,
+    limit: datetime | None = None,
+    unchecked_references: frozenset[str] = frozenset(),
 ) -> None:
     """Materialise the file's rows with their problems as the temp table ``_checked``."""
     connection.register("_incoming", table)
     try:
         connection.execute(
-            "create or replace temp table _checked as " + _checked_relation_sql(entity, "_incoming")
+            "create or replace temp table _checked as "
+            + _checked_relation_sql(entity, "_incoming", limit, unchecked_references)
         )
     finally:
         connection.unregister("_incoming")
+
+
+def future_tolerance() -> timedelta:
+    """The tolerance for event times past the load time, from the environment (days)."""
+    text = os.environ.get(FUTURE_TOLERANCE_ENV, "").strip()
+    if not text:
+        return timedelta(days=DEFAULT_FUTURE_TOLERANCE_DAYS)
+    try:
+        days = float(text)
+    except ValueError:
+        raise ValueError(
+            f"{FUTURE_TOLERANCE_ENV}={text!r} is not a number of days (e.g. 1 or 0.5)"
+        ) from None
+    if days < 0:
+        raise ValueError(f"{FUTURE_TOLERANCE_ENV}={text!r} must not be negative")
+    return timedelta(days=days)
+
+
+def future_limit(now: datetime | None = None) -> datetime:
+    """Latest acceptable event time (naive UTC): the load time plus the tolerance."""
+    if now is None:
+        now = _utc_now()
+    elif now.tzinfo is not None:
+        now = now.astimezone(UTC).replace(tzinfo=None)
+    return now + future_tolerance()
 
 
 def new_load_id() -> str:
@@ -584,20 +794,29 @@ def load_landing(
     landing_dir: Path,
     warehouse: Path,
     progress: Callable[[str, int, int], None] | None = None,
+    now: datetime | None = None,
 ) -> LoadResult:
-    """Load every extract file not loaded yet; refused files are reported, not raised."""
+    """Load every extract file not loaded yet; refused files are reported, not raised.
+
+    ``now`` replaces the clock as the load time of the future-date check (tests, replays).
+    """
     if not landing_dir.is_dir():
         raise FileNotFoundError(
             f"landing folder {landing_dir} does not exist; run `cswh generate` or point "
             "CSWH_LANDING_DIR at your extracts"
         )
     files = discover_files(landing_dir)
+    if now is None:
+        now = _utc_now()
+    future_tolerance()  # a bad setting fails before anything is written
     result = LoadResult(load_id=new_load_id())
     connection = connect_warehouse(warehouse)
     try:
         ensure_loader_tables(connection)
         for done, (entity, path) in enumerate(files, start=1):
-            result.files.append(load_file(connection, entity, path, result.load_id, landing_dir))
+            result.files.append(
+                load_file(connection, entity, path, result.load_id, landing_dir, now=now)
+            )
             if progress:
                 progress("load", done, len(files))
     finally:

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import duckdb
 
-from cswh.load import LoadResult, load_landing
+from cswh.load import LoadResult, discover_files, file_sha256, load_landing
+from cswh.raw_schema import LOAD_AUDIT_TABLE
 
 CANDIDATE_SUFFIX = ".candidate"
 FAILED_SUFFIX = ".failed"
@@ -30,7 +31,43 @@ class RunResult:
     published: bool
     load: LoadResult | None = None
     failed_checks: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
     message: str = ""
+    data_docs: Path | None = None
+
+
+def quality_dir_for(published: Path) -> Path:
+    """Great Expectations results and data docs live beside the published warehouse."""
+    return published.parent / "quality"
+
+
+def _loaded_hashes(warehouse: Path) -> set[str]:
+    if not warehouse.exists():
+        return set()
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return {
+            row[0]
+            for row in connection.execute(
+                f"select content_sha256 from {LOAD_AUDIT_TABLE} where status = 'loaded'"
+            ).fetchall()
+        }
+    except duckdb.CatalogException:
+        return set()
+    finally:
+        connection.close()
+
+
+def validate_new_extracts(landing: Path, candidate: Path, quality_dir: Path, run_id: str) -> list:
+    """Run the extract suites on every file the candidate has not loaded yet."""
+    from cswh import quality
+
+    loaded = _loaded_hashes(candidate)
+    return [
+        quality.validate_extract(entity, quality.read_extract(entity, path), quality_dir, run_id)
+        for entity, path in discover_files(landing)
+        if file_sha256(path) not in loaded
+    ]
 
 
 def candidate_path(published: Path) -> Path:
@@ -97,14 +134,27 @@ def run_pipeline(
     run_results: Path,
     progress: Callable[[str, int, int], None] | None = None,
     freshness: Callable[[Path], int] | None = None,
+    quality_dir: Path | None = None,
 ) -> RunResult:
     """Load and build into a candidate; publish it only if every check passed.
 
     ``build(candidate)`` runs dbt build against the candidate and returns its exit code;
     ``freshness(candidate)``, when given, runs `dbt source freshness` (results in
     sources.json beside run_results.json): a source past its error threshold blocks publishing.
+    With ``quality_dir``, Great Expectations suites run on the new extracts before the load
+    (their failures are warnings: the loader quarantines the offending rows with reasons) and on
+    the key marts after the build (their failures block publishing); results and data docs go
+    under ``quality_dir``.
     """
+    from cswh import quality
+
     candidate = prepare_candidate(published)
+    run_id = quality.new_run_id()
+    warnings: list[str] = []
+    if quality_dir is not None:
+        warnings = quality.failed_checks(
+            validate_new_extracts(landing, candidate, quality_dir, run_id)
+        )
     load = load_landing(landing, candidate, progress=progress)
     if not load.ok:
         return _keep_failed(
@@ -140,8 +190,35 @@ def run_pipeline(
                 message="a source is past its freshness error threshold",
             ),
         )
+    data_docs = None
+    if quality_dir is not None:
+        mart_failures = quality.failed_checks(
+            quality.validate_marts(
+                candidate, quality_dir, run_id, quality.published_row_counts(published)
+            )
+        )
+        data_docs = quality.build_data_docs(quality_dir)
+        if mart_failures:
+            return _keep_failed(
+                candidate,
+                published,
+                RunResult(
+                    published=False,
+                    load=load,
+                    failed_checks=mart_failures,
+                    warnings=warnings,
+                    message="Great Expectations mart checks failed",
+                    data_docs=data_docs,
+                ),
+            )
     publish(candidate, published)
-    return RunResult(published=True, load=load, message=f"published {published}")
+    return RunResult(
+        published=True,
+        load=load,
+        warnings=warnings,
+        message=f"published {published}",
+        data_docs=data_docs,
+    )
 
 
 def _keep_failed(candidate: Path, published: Path, result: RunResult) -> RunResult:

@@ -89,6 +89,7 @@ def render(warehouse: Path, landing: Path) -> str:
         f"  dbt         {built} models/seeds built, {tests_passed} tests passed, "
         f"{tests_other} not passed",
         f"  schemas     {schemas}",
+        f"  data docs   {(warehouse.parent / 'quality' / 'data_docs' / 'index.html').resolve()}",
         "",
         "Look at it (read-only, so a build can still write):",
         f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{warehouse}', "

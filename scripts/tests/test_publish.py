@@ -5,6 +5,7 @@ Slow (dbt builds in a subprocess): deselect with ``pytest -m "not dbt"``.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import signal
@@ -16,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cswh.contracts import ENTITIES, entity
+from cswh.contracts import ENTITIES
 from cswh.generate import generate_landing
 
 pytestmark = pytest.mark.dbt
@@ -94,27 +95,27 @@ def test_no_built_mart_carries_personal_data(published):
 def test_a_failing_check_leaves_the_published_warehouse_untouched(published):
     landing, warehouse, tmp_path = published
     before = digest(warehouse)
-    tickets = entity("tickets")
-    # A ticket for an account the CRM does not know passes the file contract but breaks a
-    # relationships test in staging.
-    orphan = {name: "" for name in tickets.column_names} | {
-        "ticket_id": "tkt_orphan",
-        "account_id": "acc_unknown",
-        "created_at": "2026-10-30T10:00:00Z",
-        "status": "open",
-        "priority": "normal",
-        "channel": "email",
-        "category": "bug",
-        "updated_at": "2026-10-30T10:00:00Z",
-    }
-    bad = landing / "support_desk" / "tickets" / "tickets__2026-10-31-late.csv"
-    bad.write_text(",".join(tickets.column_names) + "\n" + ",".join(orphan.values()) + "\n")
+    # An invoice whose total disagrees with subtotal - discount + tax passes every row check of
+    # the loader but fails a dbt data test on staging.
+    invoices_dir = landing / "billing" / "invoices"
+    source = sorted(invoices_dir.glob("*.csv"))[0]
+    with source.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        row = next(reader)
+    row["invoice_id"] = "inv_wrong_total"
+    row["total"] = f"{float(row['total']) + 100:.2f}"
+    bad = invoices_dir / "invoices__2026-10-31-late.csv"
+    with bad.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(row))
+        writer.writeheader()
+        writer.writerow(row)
     try:
         completed = cswh_run(landing, warehouse, tmp_path)
     finally:
         bad.unlink()
     assert completed.returncode == 3
-    assert "relationships_stg_support_desk__tickets_account_id" in completed.stderr
+    failed_test = "assert_stg_billing__invoices_total_is_subtotal_less_discount_plus_tax"
+    assert failed_test in completed.stderr
     assert "published warehouse is unchanged" in completed.stderr
     assert digest(warehouse) == before
     assert warehouse.with_name(warehouse.name + ".failed").exists()

@@ -1,0 +1,502 @@
+"""Bad-input suite: one small file per case, loaded into a candidate the way `cswh run` does.
+
+For every case: the outcome (rows quarantined with a reason naming the column and value, or the
+file refused with a clear message), nothing lost (rows read = loaded + quarantined, in
+``loader.load_audit``), and the published warehouse unaffected (its bytes do not change while the
+candidate is loaded; a refused load is never published; a published load holds no bad row).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cswh.contracts import Entity, entity
+from cswh.load import FUTURE_TOLERANCE_ENV, future_limit, load_landing
+from cswh.publish import prepare_candidate, publish, run_pipeline
+from cswh.raw_schema import raw_table
+
+# The load time every case uses: fixed, so the future-date case does not depend on the clock.
+NOW = datetime(2026, 11, 1, 12, 0, 0)
+
+# Parents every case can refer to: one row each, published before the cases run.
+BASE_ROWS: dict[str, list[dict[str, str]]] = {
+    "csms": [{"csm_id": "csm_1", "manager_csm_id": ""}],
+    "accounts": [{"account_id": "acc_1", "owner_csm_id": "csm_1"}],
+    "contacts": [{"contact_id": "con_1", "account_id": "acc_1", "reports_to_contact_id": ""}],
+    "customers": [{"billing_customer_id": "cus_1", "account_id": "acc_1"}],
+    "subscriptions": [{"subscription_id": "sub_1", "billing_customer_id": "cus_1"}],
+    "plans": [{"plan_id": "plan_1"}],
+    "invoices": [
+        {"invoice_id": "inv_1", "billing_customer_id": "cus_1", "subscription_id": "sub_1"}
+    ],
+}
+
+# Values that satisfy every contract check, by logical type.
+_TYPE_DEFAULTS = {
+    "string": "x",
+    "integer": "1",
+    "decimal": "10.00",
+    "boolean": "false",
+    "date": "2026-10-01",
+    "timestamp": "2026-10-01T09:00:00Z",
+}
+
+
+def good_row(contract: Entity, **values: str) -> dict[str, str]:
+    """A row that passes the contract: required fields filled, foreign keys to the base rows."""
+    row: dict[str, str] = {}
+    for column in contract.columns:
+        if column.allowed_values:
+            row[column.name] = column.allowed_values[0]
+        elif column.required:
+            row[column.name] = _TYPE_DEFAULTS[column.type]
+        else:
+            row[column.name] = ""
+    base_keys = {
+        "account_id": "acc_1",
+        "contact_id": "con_1",
+        "requester_contact_id": "con_1",
+        "csm_id": "csm_1",
+        "owner_csm_id": "csm_1",
+        "billing_customer_id": "cus_1",
+        "subscription_id": "sub_1",
+        "plan_id": "plan_1",
+        "invoice_id": "inv_1",
+    }
+    for column in contract.references:
+        if column in base_keys and contract.column(column).required:
+            row[column] = base_keys[column]
+    row.update(values)
+    return row
+
+
+def csv_bytes(
+    contract: Entity, rows: list[dict[str, str]], header: list[str] | None = None
+) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = header or contract.column_names
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in names])
+    return buffer.getvalue().encode("utf-8")
+
+
+def tickets(*rows: dict[str, str]) -> bytes:
+    contract = entity("tickets")
+    return csv_bytes(contract, [good_row(contract, **r) for r in rows])
+
+
+def write(landing: Path, entity_name: str, name: str, content: bytes) -> Path:
+    contract = entity(entity_name)
+    folder = landing / contract.source / contract.name
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(content)
+    return path
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return connection.execute(sql, parameters or []).fetchall()
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def base_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A published warehouse holding the parent rows, built once for the module."""
+    root = tmp_path_factory.mktemp("base")
+    landing = root / "landing"
+    for name, rows in BASE_ROWS.items():
+        contract = entity(name)
+        write(
+            landing,
+            name,
+            f"{name}__2026-10-01.csv",
+            csv_bytes(contract, [good_row(contract, **r) for r in rows]),
+        )
+    warehouse = root / "published.duckdb"
+    result = load_landing(landing, warehouse, now=NOW)
+    assert result.ok and result.total("rows_quarantined") == 0, [f.message for f in result.files]
+    return warehouse
+
+
+@pytest.fixture
+def published(base_warehouse: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the published warehouse."""
+    path = tmp_path / "warehouse" / "published.duckdb"
+    path.parent.mkdir()
+    shutil.copy2(base_warehouse, path)
+    return path
+
+
+@dataclass
+class Case:
+    entity: str
+    content: bytes
+    status: str  # loaded | refused
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    # Substrings of the refusal message, or of the quarantine reasons (joined).
+    expected: list[str] = field(default_factory=list)
+
+
+TICKET_HEADER = entity("tickets").column_names
+_future = "2031-01-01T00:00:00Z"
+
+CASES: dict[str, Case] = {
+    "missing_column": Case(
+        "tickets",
+        ",".join(n for n in TICKET_HEADER if n != "priority").encode() + b"\n",
+        "refused",
+        expected=["missing column(s) priority", "tickets contract expects"],
+    ),
+    "extra_column": Case(
+        "tickets",
+        (",".join(TICKET_HEADER) + ",owner\n").encode(),
+        "refused",
+        expected=["unexpected column(s) owner"],
+    ),
+    "renamed_column": Case(
+        "tickets",
+        ",".join("source_channel" if n == "channel" else n for n in TICKET_HEADER).encode() + b"\n",
+        "refused",
+        expected=["missing column(s) channel", "unexpected column(s) source_channel"],
+    ),
+    "wrong_type_in_one_cell": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": "t2", "csat_rating": "five"}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=['csat_rating: expected a whole number (got "five")'],
+    ),
+    "null_key": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": ""}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=["ticket_id: required but empty"],
+    ),
+    "duplicate_key_within_file": Case(
+        "tickets",
+        tickets({"ticket_id": "t1", "status": "open"}, {"ticket_id": "t1", "status": "solved"}),
+        "loaded",
+        read=2,
+        loaded=0,
+        quarantined=2,
+        expected=["key (ticket_id) appears 2 times in this file with different values"],
+    ),
+    "orphan_foreign_key": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": "t2", "account_id": "acc_999"}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=[
+            'account_id: no accounts row with account_id "acc_999" '
+            "(load the parent first or fix the key)"
+        ],
+    ),
+    "orphan_self_reference": Case(
+        "contacts",
+        csv_bytes(
+            entity("contacts"),
+            [
+                good_row(entity("contacts"), contact_id="con_2", reports_to_contact_id="con_3"),
+                good_row(entity("contacts"), contact_id="con_3", reports_to_contact_id="con_1"),
+                good_row(entity("contacts"), contact_id="con_4", reports_to_contact_id="con_9"),
+            ],
+        ),
+        "loaded",
+        read=3,
+        loaded=2,
+        quarantined=1,
+        expected=['reports_to_contact_id: no contacts row with contact_id "con_9"'],
+    ),
+    "date_in_the_future": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": "t2", "created_at": _future}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=[f"created_at: {_future} is in the future"],
+    ),
+    "negative_amount": Case(
+        "invoices",
+        csv_bytes(
+            entity("invoices"),
+            [
+                good_row(entity("invoices"), invoice_id="inv_2"),
+                good_row(entity("invoices"), invoice_id="inv_3", amount_paid="-5.00"),
+            ],
+        ),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=['amount_paid: below the allowed minimum 0 (got "-5.00")'],
+    ),
+    "negative_credit_line_is_fine": Case(
+        "invoice_lines",
+        csv_bytes(
+            entity("invoice_lines"),
+            [good_row(entity("invoice_lines"), line_type="credit", amount="-50.00")],
+        ),
+        "loaded",
+        read=1,
+        loaded=1,
+    ),
+    "wrong_delimiter": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}).replace(b",", b";"),
+        "refused",
+        expected=["not comma-delimited"],
+    ),
+    "non_utf8_header": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}).decode().encode("utf-16"),
+        "refused",
+        expected=["not UTF-8", "re-export the file as UTF-8"],
+    ),
+    "non_utf8_cell": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": "t2", "product_id": "CAFE"}).replace(
+            b"CAFE", b"Caf\xe9"
+        ),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=["unreadable line", "INVALID"],
+    ),
+    "truncated_last_line": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": "t2"})[:-40],
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=["unreadable line", "MISSING COLUMNS"],
+    ),
+    "empty_file": Case("tickets", b"", "refused", expected=["the file is empty"]),
+    "header_only": Case("tickets", tickets(), "loaded"),
+    "nullable_foreign_key_empty_is_fine": Case(
+        "tickets",
+        tickets({"ticket_id": "t1", "requester_contact_id": ""}),
+        "loaded",
+        read=1,
+        loaded=1,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input(name: str, published: Path, tmp_path: Path) -> None:
+    case = CASES[name]
+    landing = tmp_path / "landing"
+    path = write(landing, case.entity, f"{case.entity}__2026-10-31.csv", case.content)
+    before = sha256(published)
+
+    candidate = prepare_candidate(published)
+    result = load_landing(landing, candidate, now=NOW)
+    (file,) = result.files
+    assert sha256(published) == before, "loading a candidate must not touch the published file"
+
+    # The outcome, and the message or reasons naming the column and value.
+    assert file.status == case.status, file.message
+    assert (file.rows_read, file.rows_loaded, file.rows_quarantined) == (
+        case.read,
+        case.loaded,
+        case.quarantined,
+    )
+    reasons = [
+        r[0] for r in query(candidate, "select reason from loader.quarantined_rows order by reason")
+    ]
+    assert len(reasons) == case.quarantined
+    text = file.message if case.status == "refused" else " | ".join(reasons)
+    for expected in case.expected:
+        assert expected in text, text
+
+    # Nothing lost: the audit accounts for every data line of the file.
+    audit = query(
+        candidate,
+        "select rows_read, rows_loaded, rows_quarantined, status, message from loader.load_audit "
+        "where source_file = ?",
+        [path.relative_to(landing).as_posix()],
+    )
+    assert len(audit) == 1
+    rows_read, rows_loaded, rows_quarantined, status, message = audit[0]
+    assert rows_read == rows_loaded + rows_quarantined
+    assert (status, message) == (file.status, file.message)
+    contract = entity(case.entity)
+    raw_rows = query(
+        candidate,
+        f"select count(*) from {raw_table(contract)} where _load_id = ?",
+        [result.load_id],
+    )[0][0]
+    assert raw_rows == rows_loaded
+    if case.status == "loaded":
+        data_lines = len([line for line in case.content.split(b"\n")[1:] if line.strip()])
+        assert rows_read == data_lines
+
+    # The published warehouse: never replaced by a refused load; no bad row in a published one.
+    if result.ok:
+        publish(candidate, published)
+        published_keys = query(
+            published,
+            f"select count(*) from {raw_table(contract)} where _load_id = ?",
+            [result.load_id],
+        )[0][0]
+        assert published_keys == case.loaded
+    else:
+        assert sha256(published) == before
+        # A refused file is not marked as loaded: it is tried again once fixed.
+        again = load_landing(landing, candidate, now=NOW)
+        assert [f.status for f in again.files] == ["refused"]
+
+
+def test_refused_file_blocks_publishing_in_the_pipeline(published: Path, tmp_path: Path) -> None:
+    """`cswh run` semantics: a refused file keeps the published warehouse as it was."""
+    landing = tmp_path / "landing"
+    write(landing, "tickets", "tickets__2026-10-31.csv", CASES["empty_file"].content)
+    before = sha256(published)
+    run = run_pipeline(landing, published, build=lambda _: 0, run_results=tmp_path / "rr.json")
+    assert not run.published
+    assert "the published warehouse is unchanged" in run.message
+    assert sha256(published) == before
+
+
+LATEST_VERSION = """
+    select ticket_id, priority, status from (
+        select *, row_number() over (
+            partition by ticket_id
+            order by updated_at desc, _loaded_at desc, _source_row_number desc, _source_file desc
+        ) as version_rank
+        from raw.support_desk__tickets
+    ) where version_rank = 1 order by ticket_id
+"""  # the ranking of the staging models (macros/latest_version.sql)
+
+
+def test_duplicate_key_across_files_is_a_new_version(published: Path, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    write(landing, "tickets", "tickets__2026-10-30.csv", tickets({"ticket_id": "t1"}))
+    later = {"ticket_id": "t1", "status": "solved", "updated_at": "2026-10-31T10:00:00Z"}
+    write(landing, "tickets", "tickets__2026-10-31.csv", tickets(later))
+    candidate = prepare_candidate(published)
+    result = load_landing(landing, candidate, now=NOW)
+    assert [(f.status, f.rows_loaded, f.rows_quarantined) for f in result.files] == [
+        ("loaded", 1, 0),
+        ("loaded", 1, 0),
+    ]
+    assert query(candidate, "select count(*) from raw.support_desk__tickets") == [(2,)]
+    assert query(candidate, LATEST_VERSION) == [("t1", "low", "solved")]
+
+
+def test_redelivered_file_with_corrections_wins_in_staging(published: Path, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    path = write(landing, "tickets", "tickets__2026-10-31.csv", tickets({"ticket_id": "t1"}))
+    candidate = prepare_candidate(published)
+    load_landing(landing, candidate, now=NOW)
+    # Same file name, same updated_at, a corrected priority: only the load time tells them apart.
+    path.write_bytes(tickets({"ticket_id": "t1", "priority": "urgent"}))
+    second = load_landing(landing, candidate, now=NOW)
+    (file,) = second.files
+    assert (file.status, file.rows_read, file.rows_loaded) == ("loaded", 1, 1)
+    versions = query(
+        candidate, "select priority, _loaded_at from raw.support_desk__tickets order by _loaded_at"
+    )
+    assert [v[0] for v in versions] == ["low", "urgent"]
+    assert versions[1][1] > versions[0][1]
+    assert query(candidate, LATEST_VERSION) == [("t1", "urgent", "new")]
+    # Re-delivering the same corrected bytes again adds nothing.
+    assert [f.status for f in load_landing(landing, candidate, now=NOW).files] == ["skipped"]
+
+
+def test_parents_in_the_same_delivery_are_loaded_first(tmp_path: Path) -> None:
+    """A child file and its parent file arriving together load cleanly whatever their names."""
+    landing = tmp_path / "landing"
+    for name in ("csms", "accounts"):
+        write(
+            landing,
+            name,
+            f"{name}__2026-10-01.csv",
+            csv_bytes(entity(name), [good_row(entity(name), **BASE_ROWS[name][0])]),
+        )
+    write(landing, "tickets", "tickets__2026-10-01.csv", tickets({"ticket_id": "t1"}))
+    result = load_landing(landing, tmp_path / "w.duckdb", now=NOW)
+    assert [f.entity for f in result.files] == ["csms", "accounts", "tickets"]
+    assert result.total("rows_quarantined") == 0
+
+
+def test_future_tolerance_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Extracts dated after the loader's clock (a simulated landing) need a larger tolerance."""
+    assert future_limit(NOW) == datetime(2026, 11, 2, 12, 0, 0)
+    monkeypatch.setenv(FUTURE_TOLERANCE_ENV, "30")
+    assert future_limit(NOW) == datetime(2026, 12, 1, 12, 0, 0)
+    monkeypatch.setenv(FUTURE_TOLERANCE_ENV, "soon")
+    with pytest.raises(ValueError, match=FUTURE_TOLERANCE_ENV):
+        future_limit(NOW)
+
+
+def test_planned_dates_may_lie_ahead(published: Path, tmp_path: Path) -> None:
+    """A goal's target date is a plan, not an event: it is not checked against the load time."""
+    landing = tmp_path / "landing"
+    goals = entity("success_plan_goals")
+    write(
+        landing,
+        "success_plan_goals",
+        "success_plan_goals__2026-10-31.csv",
+        csv_bytes(goals, [good_row(goals, goal_id="g1", target_date="2027-06-30")]),
+    )
+    result = load_landing(landing, prepare_candidate(published), now=NOW)
+    assert (result.files[0].rows_loaded, result.files[0].rows_quarantined) == (1, 0)
+
+
+@pytest.mark.parametrize(
+    "column",
+    ["subtotal", "discount_amount", "tax_amount", "total", "amount_paid"],
+)
+def test_invoice_money_columns_cannot_be_negative(column: str) -> None:
+    """Invoice amounts are never negative (credits are negative *lines*, netted into subtotal)."""
+    assert entity("invoices").column(column).min_value == 0
+
+
+def test_children_of_a_refused_parent_file_are_quarantined(tmp_path: Path) -> None:
+    """A parent delivered but refused is not 'not connected yet': its children are checked."""
+    landing = tmp_path / "landing"
+    write(landing, "accounts", "accounts__2026-10-01.csv", b"")
+    write(landing, "tickets", "tickets__2026-10-01.csv", tickets({"ticket_id": "t1"}))
+    result = load_landing(landing, tmp_path / "w.duckdb", now=NOW)
+    accounts, ticket_file = result.files
+    assert accounts.status == "refused"
+    assert (ticket_file.rows_loaded, ticket_file.rows_quarantined) == (0, 1)
+    assert "requester_contact_id not checked: no contacts loaded yet" in ticket_file.message
+    reasons = query(tmp_path / "w.duckdb", "select reason from loader.quarantined_rows")
+    assert reasons == [
+        (
+            'account_id: no accounts row with account_id "acc_1" '
+            "(load the parent first or fix the key)",
+        )
+    ]
