@@ -1,49 +1,54 @@
 """The ``cswh`` command line: thin wrappers over the package's functions.
 
-Exit codes: 0 success; 1 the input was refused (a file could not be loaded); 2 wrong usage;
-3 the dbt build or its tests failed; 4 the contracts and the dbt YAML disagree.
+Each subcommand is one ``add_<name>`` function registering its parser in :data:`COMMANDS` and one
+``cmd_<name>`` handler returning an exit code; a new command is one more pair and one more entry.
+The exit codes are in :data:`EXIT_CODES` (shown by ``cswh --help``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 from cswh import settings
 from cswh.load import LoadResult
+from cswh.progress import Progress, stream_dbt
 
 EXIT_OK = 0
 EXIT_INPUT_REFUSED = 1
 EXIT_USAGE = 2
 EXIT_BUILD_FAILED = 3
 EXIT_CONTRACTS_STALE = 4
+EXIT_EXPORT_FAILED = 5
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
-
-def _progress(step: str, done: int, total: int) -> None:
-    if not sys.stderr.isatty() and done not in (total,) and done % 25:
-        return
-    width = 30
-    filled = int(width * done / max(total, 1))
-    end = "\n" if done >= total else "\r"
-    print(
-        f"  {step:<10} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}",
-        end=end,
-        file=sys.stderr,
-        flush=True,
-    )
+EXIT_CODES = {
+    EXIT_OK: "success",
+    EXIT_INPUT_REFUSED: "input refused: an extract file could not be loaded (nothing published)",
+    EXIT_USAGE: "wrong usage: unknown option, bad value or setting",
+    EXIT_BUILD_FAILED: "dbt build, a test, freshness or a quality gate failed (nothing published)",
+    EXIT_CONTRACTS_STALE: "the dbt YAML is out of date with the contracts (cswh contracts)",
+    EXIT_EXPORT_FAILED: "Parquet export failed; after `cswh run` the warehouse WAS published "
+    "and the previous export stays",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C); a run leaves the published warehouse unchanged",
+}
+EXIT_CODES_EPILOG = "exit codes:\n" + "\n".join(
+    f"  {code:<4} {meaning}" for code, meaning in EXIT_CODES.items()
+)
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from cswh.generate import append_next_day, generate_landing
 
     landing = Path(args.landing)
+    progress = Progress()
     if args.next_day:
-        result = append_next_day(landing, days=args.days, progress=_progress)
+        result = append_next_day(landing, days=args.days, progress=progress)
     else:
         result = generate_landing(
             landing,
@@ -51,7 +56,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             seed=args.seed,
             end_date=args.end_date,
             file_format=args.format,
-            progress=_progress,
+            progress=progress,
         )
     total = sum(result.rows_by_entity.values())
     print(
@@ -65,7 +70,7 @@ def cmd_load(args: argparse.Namespace) -> int:
     from cswh.load import load_landing
 
     try:
-        result = load_landing(Path(args.landing), Path(args.warehouse), progress=_progress)
+        result = load_landing(Path(args.landing), Path(args.warehouse), progress=Progress())
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_REFUSED
@@ -100,56 +105,118 @@ def dbt_command(*arguments: str) -> list[str]:
     ]
 
 
-def run_dbt(warehouse: Path, *arguments: str) -> int:
+def dbt_log_file() -> Path:
+    """Where dbt writes its full log: DBT_LOG_PATH, as dbt itself reads, or logs/ in the repo."""
+    return Path(os.environ.get("DBT_LOG_PATH", settings.REPO_ROOT / "logs")) / "dbt.log"
+
+
+def run_dbt(warehouse: Path, *arguments: str, verbose: bool = False) -> int:
+    """Run dbt against ``warehouse`` with a progress bar named after the dbt command."""
     env = os.environ | {"CSWH_WAREHOUSE_PATH": str(warehouse.resolve())}
-    completed = subprocess.run(
-        dbt_command(*arguments), env=env, cwd=settings.REPO_ROOT, check=False
+    step = "freshness" if arguments[:2] == ("source", "freshness") else arguments[0]
+    return stream_dbt(
+        dbt_command(*arguments),
+        step=step,
+        progress=Progress(),
+        verbose=verbose,
+        env=env,
+        cwd=settings.REPO_ROOT,
     )
-    return completed.returncode
+
+
+def _build_arguments(args: argparse.Namespace) -> list[str]:
+    return [
+        "build",
+        *(["--select", args.select] if args.select else []),
+        *(["--full-refresh"] if getattr(args, "full_refresh", False) else []),
+    ]
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from cswh.summary import dbt_line
+
     started = time.monotonic()
-    arguments = ["build", *(["--select", args.select] if args.select else [])]
-    code = run_dbt(Path(args.warehouse), *arguments)
+    code = run_dbt(Path(args.warehouse), *_build_arguments(args), verbose=args.verbose)
+    outcome = dbt_line(settings.dbt_target_path() / "run_results.json")
     if code != 0:
         print(
-            f"error: dbt build failed (exit {code}); see the output above and logs/dbt.log",
+            f"error: dbt build failed (exit {code}): {outcome}; the failures are above, every "
+            f"detail is in {dbt_log_file()}",
             file=sys.stderr,
         )
         return EXIT_BUILD_FAILED
-    print(f"dbt build passed in {time.monotonic() - started:.0f}s -> {args.warehouse}")
+    print(f"dbt build passed in {time.monotonic() - started:.0f}s: {outcome} -> {args.warehouse}")
     return EXIT_OK
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from cswh.publish import quality_dir_for, run_pipeline
+    from cswh.summary import dbt_line, render
 
     published = Path(args.warehouse)
-    arguments = ["build", *(["--select", args.select] if args.select else [])]
+    run_results = settings.dbt_target_path() / "run_results.json"
     result = run_pipeline(
         Path(args.landing),
         published,
-        build=lambda candidate: run_dbt(candidate, *arguments),
-        run_results=settings.dbt_target_path() / "run_results.json",
-        progress=_progress,
-        freshness=lambda candidate: run_dbt(candidate, "source", "freshness"),
+        build=lambda candidate: run_dbt(candidate, *_build_arguments(args), verbose=args.verbose),
+        run_results=run_results,
+        progress=Progress(),
+        freshness=lambda candidate: run_dbt(candidate, "source", "freshness", verbose=args.verbose),
         quality_dir=quality_dir_for(published),
     )
     if result.load is not None:
         _report_load(result.load)
     for warning in result.warnings:
         print(f"warning: extract check: {warning}", file=sys.stderr)
-    if result.data_docs is not None:
-        print(f"data quality docs: {result.data_docs}")
-    if result.published:
-        print(f"checks passed; {result.message}")
-        return EXIT_OK
-    for check in result.failed_checks:
-        print(f"error: failed check: {check}", file=sys.stderr)
-    print(f"error: not published: {result.message}", file=sys.stderr)
-    refused = result.load is not None and not result.load.ok
-    return EXIT_INPUT_REFUSED if refused else EXIT_BUILD_FAILED
+    if not result.published:
+        if result.load is not None and result.load.ok:
+            print(f"dbt: {dbt_line(run_results)}", file=sys.stderr)
+        if result.data_docs is not None:
+            print(f"data quality docs: {result.data_docs}", file=sys.stderr)
+        for check in result.failed_checks:
+            print(f"error: failed check: {check}", file=sys.stderr)
+        print(f"error: not published: {result.message}", file=sys.stderr)
+        refused = result.load is not None and not result.load.ok
+        return EXIT_INPUT_REFUSED if refused else EXIT_BUILD_FAILED
+    print(f"checks passed; {result.message}")
+    code = EXIT_OK
+    export_dir = None
+    if not args.no_export:
+        export_dir = _export_dir(args)
+        code = _export(published, export_dir, partition_rows=None)
+    print(render(published, Path(args.landing), export_dir=export_dir))
+    return code
+
+
+def _export_dir(args: argparse.Namespace) -> Path:
+    from cswh.export import export_dir_for
+
+    return Path(args.export_dir) if args.export_dir else export_dir_for(Path(args.warehouse))
+
+
+def _export(warehouse: Path, export_dir: Path, partition_rows: int | None) -> int:
+    from cswh.export import ExportError, export_marts
+
+    try:
+        exported = export_marts(warehouse, export_dir, min_rows=partition_rows, progress=Progress())
+    except ExportError as error:
+        print(f"error: Parquet export failed: {error}", file=sys.stderr)
+        print(
+            f"  the warehouse {warehouse} is not affected; the previous export in {export_dir} "
+            "(if any) is unchanged; fix the cause and run `cswh export`",
+            file=sys.stderr,
+        )
+        return EXIT_EXPORT_FAILED
+    partitioned = sum(1 for mart in exported.marts if mart.partitioned_by)
+    print(
+        f"exported {len(exported.marts)} marts ({partitioned} partitioned by year), "
+        f"{exported.rows:,} rows, in {exported.seconds:.1f}s -> {export_dir}"
+    )
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    return _export(Path(args.warehouse), _export_dir(args), args.partition_rows)
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
@@ -169,106 +236,220 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cswh",
-        description="cs_warehouse: generate sample extracts, load them, build the warehouse.",
-        epilog="Paths default to the environment variables CSWH_LANDING_DIR and "
-        "CSWH_WAREHOUSE_PATH (landing/ and warehouse/cs_warehouse.duckdb).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+# --- parsers -------------------------------------------------------------------------------
 
-    def with_paths(sub: argparse.ArgumentParser, landing: bool = True) -> None:
-        if landing:
-            sub.add_argument(
-                "--landing",
-                default=str(settings.landing_dir()),
-                help="landing folder of extract files (default: %(default)s)",
-            )
-        sub.add_argument(
-            "--warehouse",
-            default=str(settings.warehouse_path()),
-            help="DuckDB warehouse file (default: %(default)s)",
-        )
+Subcommands = argparse._SubParsersAction
 
-    generate = commands.add_parser(
-        "generate",
-        help="write synthetic raw extracts into the landing folder",
-        description="Write deterministic synthetic extracts for all four source systems.",
-    )
-    generate.add_argument(
+
+def _add_landing(sub: argparse.ArgumentParser, help_text: str) -> None:
+    sub.add_argument(
         "--landing",
         default=str(settings.landing_dir()),
-        help="landing folder to write (default: %(default)s)",
+        help=f"{help_text} (default: %(default)s, set by $CSWH_LANDING_DIR)",
     )
-    generate.add_argument(
+
+
+def _add_warehouse(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--warehouse",
+        default=str(settings.warehouse_path()),
+        help="DuckDB warehouse file (default: %(default)s, set by $CSWH_WAREHOUSE_PATH)",
+    )
+
+
+def _add_verbose(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="print every line dbt writes, also on a terminal (default: a progress bar and "
+        "only failures, warnings and dbt's summary; elsewhere dbt's output is always printed)",
+    )
+
+
+def _add_export_dir(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--export-dir",
+        help="folder of the Parquet export, one subfolder per mart (default: $CSWH_EXPORT_DIR "
+        "or parquet/ beside the warehouse file)",
+    )
+
+
+def _new_parser(
+    commands: Subcommands, name: str, summary: str, description: str, handler: Callable
+) -> argparse.ArgumentParser:
+    sub = commands.add_parser(
+        name,
+        help=summary,
+        description=description,
+        epilog=EXIT_CODES_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def add_generate(commands: Subcommands) -> None:
+    sub = _new_parser(
+        commands,
+        "generate",
+        "write synthetic raw extracts into the landing folder",
+        "Write deterministic synthetic extracts for all four source systems (support desk,\n"
+        "billing, CRM, product usage): the same seed, scale and end date give identical files.",
+        cmd_generate,
+    )
+    _add_landing(sub, "landing folder to write")
+    sub.add_argument(
         "--scale",
         type=float,
         default=1.0,
         help="scale factor; 1 is about 1,000 accounts (default: %(default)s)",
     )
-    generate.add_argument("--seed", type=int, default=42, help="random seed (default: 42)")
-    generate.add_argument(
+    sub.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
+    sub.add_argument(
         "--end-date",
         type=date.fromisoformat,
         default=date(2026, 10, 31),
         help="last day of history, YYYY-MM-DD (default: %(default)s)",
     )
-    generate.add_argument(
+    sub.add_argument(
         "--format",
         choices=("csv", "parquet"),
         default="csv",
         help="file format (default: %(default)s)",
     )
-    generate.add_argument(
+    sub.add_argument(
         "--next-day",
         action="store_true",
         help="append the next day(s) of extracts to an existing landing folder",
     )
-    generate.add_argument(
-        "--days", type=int, default=1, help="with --next-day: how many days to append (default: 1)"
+    sub.add_argument(
+        "--days",
+        type=int,
+        default=1,
+        help="with --next-day: how many days to append (default: %(default)s)",
     )
-    generate.set_defaults(handler=cmd_generate)
 
-    load = commands.add_parser(
+
+def add_load(commands: Subcommands) -> None:
+    sub = _new_parser(
+        commands,
         "load",
-        help="check extract files against their contracts and load them",
-        description="Load every extract file not loaded yet into the raw schema; rows that "
-        "break the contract go to loader.quarantined_rows with their reason.",
+        "check extract files against their contracts and load them",
+        "Load every extract file not loaded yet into the raw schema of the warehouse. Rows that\n"
+        "break the contract go to loader.quarantined_rows with their reason; every file gets a\n"
+        "row in loader.load_audit. Writes the warehouse directly (no candidate, no dbt).",
+        cmd_load,
     )
-    with_paths(load)
-    load.set_defaults(handler=cmd_load)
+    _add_landing(sub, "landing folder of extract files")
+    _add_warehouse(sub)
 
-    build = commands.add_parser(
+
+def add_build(commands: Subcommands) -> None:
+    sub = _new_parser(
+        commands,
         "build",
-        help="run dbt build (models, seeds, tests)",
-        description="Run `dbt build` against the warehouse.",
+        "run dbt build (models, seeds, tests) against the warehouse",
+        "Run `dbt build` against the warehouse, in place (no candidate, nothing published).\n"
+        "dbt artefacts go to $DBT_TARGET_PATH (default target/), its log to $DBT_LOG_PATH.",
+        cmd_build,
     )
-    with_paths(build, landing=False)
-    build.add_argument("--select", help="dbt selection, e.g. staging")
-    build.set_defaults(handler=cmd_build)
+    _add_warehouse(sub)
+    sub.add_argument("--select", help="dbt selection, e.g. staging (default: everything)")
+    sub.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild incremental models from all raw data (after changing their columns, or "
+        "to repair anything older than their lookback)",
+    )
+    _add_verbose(sub)
 
-    run = commands.add_parser(
+
+def add_run(commands: Subcommands) -> None:
+    sub = _new_parser(
+        commands,
         "run",
-        help="load, build and test a candidate; publish it only if every check passed",
-        description="Write-audit-publish: copy the published warehouse (--warehouse) to a "
-        "candidate beside it, load new extracts into the candidate, run dbt build (models and "
-        "tests) against it, and replace the published warehouse with it only when everything "
-        "passed. On failure the published warehouse is untouched and the failed candidate is "
-        "kept beside it as <warehouse>.failed.",
+        "load, build and test a candidate; publish it only if every check passed; export Parquet",
+        "Write-audit-publish: copy the published warehouse (--warehouse) to a candidate beside\n"
+        "it, load new extracts into the candidate, run dbt build (models and tests), source\n"
+        "freshness and the Great Expectations mart checks against it, and replace the published\n"
+        "warehouse with it only when everything passed. On failure the published warehouse is\n"
+        "untouched and the failed candidate is kept beside it as <warehouse>.failed.\n"
+        "After a publish the marts are exported as Parquet (see `cswh export --help`) and a\n"
+        "summary says what was loaded and built and where to look.",
+        cmd_run,
     )
-    with_paths(run)
-    run.add_argument("--select", help="dbt selection for the build step")
-    run.set_defaults(handler=cmd_run)
+    _add_landing(sub, "landing folder of extract files")
+    _add_warehouse(sub)
+    sub.add_argument("--select", help="dbt selection for the build step (default: everything)")
+    _add_export_dir(sub)
+    sub.add_argument(
+        "--no-export", action="store_true", help="publish without writing the Parquet export"
+    )
+    _add_verbose(sub)
 
-    contracts = commands.add_parser(
-        "contracts",
-        help="check (or rewrite) the dbt YAML rendered from the contracts",
-        description="The dbt sources and staging YAML are rendered from "
-        "scripts/cswh/contracts.py; check they match, or rewrite them.",
+
+def add_export(commands: Subcommands) -> None:
+    from cswh.export import DEFAULT_PARTITION_MIN_ROWS, PARTITION_ROWS_ENV
+
+    sub = _new_parser(
+        commands,
+        "export",
+        "write every mart of the published warehouse as Parquet, for BI tools",
+        "Write every table of schema marts (read-only connection) to <export dir>/<mart>/ as\n"
+        "Parquet; a mart with a month or week column and many rows is partitioned by year\n"
+        "(<mart>/year=2025/...). The new export is written beside the current one and swapped in\n"
+        "atomically, so readers never see half an export; <export dir>/_manifest.json lists\n"
+        "what was written. `cswh run` does this after every publish. See docs/bi.md.",
+        cmd_export,
     )
-    contracts.add_argument("--write", action="store_true", help="rewrite the YAML files")
-    contracts.set_defaults(handler=cmd_contracts)
+    _add_warehouse(sub)
+    _add_export_dir(sub)
+    sub.add_argument(
+        "--partition-rows",
+        type=int,
+        help=f"partition a mart by year from this many rows (default: ${PARTITION_ROWS_ENV} or "
+        f"{DEFAULT_PARTITION_MIN_ROWS})",
+    )
+
+
+def add_contracts(commands: Subcommands) -> None:
+    sub = _new_parser(
+        commands,
+        "contracts",
+        "check (or rewrite) the dbt YAML rendered from the contracts",
+        "The dbt sources and staging YAML are rendered from scripts/cswh/contracts.py; check\n"
+        "they match (exit 4 if not), or rewrite them.",
+        cmd_contracts,
+    )
+    sub.add_argument("--write", action="store_true", help="rewrite the YAML files")
+
+
+# Every subcommand, in the order `cswh --help` lists them.
+COMMANDS: list[Callable[[Subcommands], None]] = [
+    add_generate,
+    add_load,
+    add_build,
+    add_run,
+    add_export,
+    add_contracts,
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cswh",
+        description="cs_warehouse: generate sample extracts, load them, build, publish and "
+        "export the warehouse. `cswh COMMAND --help` describes each command.",
+        epilog=EXIT_CODES_EPILOG
+        + "\n\nenvironment: CSWH_LANDING_DIR (default landing), CSWH_WAREHOUSE_PATH (default "
+        "warehouse/cs_warehouse.duckdb),\nCSWH_EXPORT_DIR (default parquet/ beside the "
+        "warehouse), DBT_TARGET_PATH, DBT_LOG_PATH.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in COMMANDS:
+        add(commands)
     return parser
 
 
@@ -280,6 +461,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\nerror: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

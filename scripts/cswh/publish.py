@@ -24,6 +24,9 @@ from cswh.raw_schema import LOAD_AUDIT_TABLE
 
 CANDIDATE_SUFFIX = ".candidate"
 FAILED_SUFFIX = ".failed"
+# dbt node statuses that are not a failure: a warning does not fail dbt build, and exposures
+# (and saved queries) finish as "no-op".
+NOT_FAILED_STATUSES = ("success", "pass", "skipped", "warn", "no-op")
 
 
 @dataclass
@@ -97,7 +100,7 @@ def failed_dbt_checks(run_results: Path) -> list[str]:
     return sorted(
         f"{result['unique_id']}: {result['status']}"
         for result in results
-        if result["status"] not in ("success", "pass", "skipped")
+        if result["status"] not in NOT_FAILED_STATUSES
     )
 
 

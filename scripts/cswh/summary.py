@@ -1,4 +1,7 @@
-"""End-of-demo summary: where the warehouse is, what was loaded and what dbt built."""
+"""End-of-run summary: what was loaded and built, and where the warehouse, export and docs are.
+
+Printed by ``cswh run`` after a publish, and by ``python -m cswh.summary`` for any warehouse.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,10 @@ import duckdb
 from cswh import settings
 from cswh.raw_schema import LOAD_AUDIT_TABLE, QUARANTINE_TABLE
 
+DASHBOARD_URL = "http://localhost:8501"
+BUILT_KINDS = ("model", "seed", "snapshot")
+TEST_KINDS = ("test", "unit_test")
+
 
 def dbt_results(run_results: Path) -> Counter:
     """Counts of dbt nodes by (resource type, status) from the last invocation."""
@@ -19,6 +26,35 @@ def dbt_results(run_results: Path) -> Counter:
         return Counter()
     results = json.loads(run_results.read_text())["results"]
     return Counter((result["unique_id"].split(".")[0], result["status"]) for result in results)
+
+
+def dbt_outcome(results: Counter) -> dict[str, int]:
+    def count(kinds: tuple[str, ...], statuses: tuple[str, ...]) -> int:
+        return sum(
+            n for (kind, status), n in results.items() if kind in kinds and status in statuses
+        )
+
+    return {
+        "built": count(BUILT_KINDS, ("success",)),
+        "build_errors": count(BUILT_KINDS, ("error",)),
+        "skipped": sum(n for (_, status), n in results.items() if status == "skipped"),
+        "tests_passed": count(TEST_KINDS, ("pass",)),
+        "tests_warned": count(TEST_KINDS, ("warn",)),
+        "tests_failed": count(TEST_KINDS, ("fail", "error")),
+    }
+
+
+def dbt_line(run_results: Path) -> str:
+    """One line: models built, tests passed / warned / failed, from run_results.json."""
+    if not run_results.exists():
+        return f"no dbt results in {run_results}"
+    outcome = dbt_outcome(dbt_results(run_results))
+    line = (
+        f"{outcome['built']} models/seeds built, {outcome['build_errors']} errored; tests "
+        f"{outcome['tests_passed']} passed, {outcome['tests_warned']} warned, "
+        f"{outcome['tests_failed']} failed"
+    )
+    return line + (f"; {outcome['skipped']} skipped" if outcome["skipped"] else "")
 
 
 def warehouse_summary(warehouse: Path) -> dict[str, object]:
@@ -57,55 +93,79 @@ def warehouse_summary(warehouse: Path) -> dict[str, object]:
     }
 
 
-def render(warehouse: Path, landing: Path) -> str:
+def export_line(export_dir: Path) -> str:
+    from cswh.export import read_manifest
+
+    manifest = read_manifest(export_dir)
+    if manifest is None:
+        return f"{export_dir.absolute()} (not written yet: run `cswh export`)"
+    rows = sum(mart["rows"] for mart in manifest["marts"])
+    return (
+        f"{export_dir.absolute()} ({len(manifest['marts'])} marts, {rows:,} rows, "
+        f"exported {manifest['exported_at']})"
+    )
+
+
+def render(
+    warehouse: Path,
+    landing: Path,
+    export_dir: Path | None = None,
+    target_path: Path | None = None,
+) -> str:
+    from cswh.export import export_dir_for
+
     summary = warehouse_summary(warehouse)
-    results = dbt_results(settings.dbt_target_path() / "run_results.json")
-    built = sum(
-        n
-        for (kind, status), n in results.items()
-        if kind in ("model", "seed") and status == "success"
-    )
-    tests_passed = sum(
-        n
-        for (kind, status), n in results.items()
-        if kind in ("test", "unit_test") and status == "pass"
-    )
-    tests_other = sum(
-        n
-        for (kind, status), n in results.items()
-        if kind in ("test", "unit_test") and status != "pass"
-    )
+    target_path = settings.dbt_target_path() if target_path is None else target_path
+    export_dir = export_dir_for(warehouse) if export_dir is None else export_dir
+    dbt_docs = target_path / "index.html"
     schemas = ", ".join(
         f"{schema} ({count})" for schema, count in summary["relations_by_schema"].items()
     )
     lines = [
         "",
         "cs_warehouse is built.",
-        f"  warehouse   {warehouse.resolve()}",
+        f"  warehouse   {warehouse.resolve()}  (open it read-only: docs/bi.md)",
         f"  extracts    {landing.resolve()}",
-        f"  loaded      {summary['files_loaded']} files, {summary['rows_loaded']:,} rows "
-        f"(read {summary['rows_read']:,}, quarantined {summary['rows_quarantined']:,}, "
-        f"files refused {summary['files_refused']})",
-        f"  dbt         {built} models/seeds built, {tests_passed} tests passed, "
-        f"{tests_other} not passed",
+        f"  rows        read {summary['rows_read']:,}, loaded {summary['rows_loaded']:,}, "
+        f"quarantined {summary['rows_quarantined']:,} (files loaded {summary['files_loaded']}, "
+        f"refused {summary['files_refused']}; why: loader.quarantined_rows)",
+        f"  dbt         {dbt_line(target_path / 'run_results.json')}",
         f"  schemas     {schemas}",
+        f"  parquet     {export_line(export_dir)}",
         f"  data docs   {(warehouse.parent / 'quality' / 'data_docs' / 'index.html').resolve()}",
-        "",
-        "Look at it (read-only, so a build can still write):",
-        f"  .venv/bin/python -c \"import duckdb; print(duckdb.connect('{warehouse}', "
-        "read_only=True).sql('select * from loader.load_audit'))\"",
-        "  tables: loader.load_audit (every file), loader.quarantined_rows (every rejected row "
-        "and why), staging.stg_<source>__<entity>, marts.*",
+        f"  dbt docs    {dbt_docs.resolve()}"
+        if dbt_docs.exists()
+        else "  dbt docs    not generated (dbt docs generate, then open target/index.html)",
+        f"  dashboard   make dashboard, then open {DASHBOARD_URL}",
     ]
     return "\n".join(lines)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--warehouse", type=Path, default=settings.warehouse_path())
-    parser.add_argument("--landing", type=Path, default=settings.landing_dir())
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=settings.warehouse_path(),
+        help="DuckDB warehouse file (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--landing",
+        type=Path,
+        default=settings.landing_dir(),
+        help="landing folder of extract files (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--export-dir",
+        type=Path,
+        help="Parquet export folder (default: $CSWH_EXPORT_DIR or parquet/ beside the warehouse)",
+    )
     args = parser.parse_args()
-    print(render(args.warehouse, args.landing))
+    if not args.warehouse.exists():
+        parser.exit(1, f"error: no warehouse at {args.warehouse}; run `make demo` or `cswh run`\n")
+    print(render(args.warehouse, args.landing, export_dir=args.export_dir))
 
 
 if __name__ == "__main__":

@@ -3,19 +3,26 @@
     to the week's end. Usage is reported per feature, so an account's daily active users are the
     most users any one feature had that day (a lower bound of distinct users), and monthly active
     users are approximated by the peak daily active users over the last 28 days.
+
+    Incremental (macros/incremental): a run recomputes the newest `incremental_lookback_weeks`
+    weeks and any new week, reading 7 weeks more of input for the 8-week rolling windows.
 #}
+
+{{ config(**incremental_config(unique_key='account_week_id', partition_by='week_start_date')) }}
 
 with
 
 grid as (
 
     select * from {{ ref('int_account_weeks_spined') }}
+    where week_start_date >= {{ weekly_reprocess_from(extra_weeks=7) }}
 
 ),
 
 usage as (
 
     select * from {{ ref('stg_product_usage__daily_feature_usage') }}
+    where usage_date >= {{ weekly_reprocess_from(extra_weeks=7) }}
 
 ),
 
@@ -210,6 +217,7 @@ final as (
         on
             grid.account_id = adoption.account_id
             and grid.week_start_date = adoption.week_start_date
+    where grid.week_start_date >= {{ weekly_reprocess_from() }}
 
 )
 

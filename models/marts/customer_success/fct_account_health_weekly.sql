@@ -40,11 +40,13 @@ points_lost as (
         components.component_explanation,
         1.0 * components.weight / scored_weights.scored_weight
         * (100 - components.component_score) as points_lost,
+        -- Ranked on weight x points below 100, which orders like points_lost (the scored weight
+        -- is the same for the whole account-week) but in exact decimals: a tie stays a tie on
+        -- every engine and goes to the component name, instead of to floating-point noise.
         row_number() over (
             partition by components.account_week_id
             order by
-                1.0 * components.weight / scored_weights.scored_weight
-                * (100 - components.component_score) desc,
+                components.weight * (100 - components.component_score) desc,
                 components.component
         ) as drag_rank
     from components

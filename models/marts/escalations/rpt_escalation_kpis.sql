@@ -16,6 +16,11 @@
     'owner_csm': "coalesce(owner_csm_id, 'unassigned')",
 } %}
 {%- set ticket_slices = ['all', 'touch_tier', 'product', 'owner_csm'] %}
+{#- What a slice adds to a group by: nothing for 'all' (PostgreSQL refuses a constant there). #}
+{%- set slice_grouping = {} %}
+{%- for slice, expression in slices.items() %}
+    {%- do slice_grouping.update({slice: [] if slice == 'all' else [expression]}) %}
+{%- endfor %}
 {%- set account_slices = ['all', 'touch_tier', 'owner_csm'] %}
 
 with
@@ -90,7 +95,9 @@ escalation_counts as (
             avg(hours_to_acceptance) as average_hours_to_acceptance,
             avg(hours_to_resolution) as average_hours_to_resolution
         from escalation_periods
-        group by period_grain, period_start_date, escalation_type, {{ expression }}
+        group by
+            {{ (['period_grain', 'period_start_date', 'escalation_type'] + slice_grouping[slice])
+                | join(', ') }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -128,7 +135,7 @@ ticket_counts as (
                 {{ slices[slice] }} as slice_value,
                 count(*) as tickets
             from ticket_facts
-            group by {{ grain }}_start_date, {{ slices[slice] }}
+            group by {{ ([grain ~ '_start_date'] + slice_grouping[slice]) | join(', ') }}
             {% if not (loop.last and outer_loop.last) %}union all{% endif %}
         {% endfor %}
     {% endfor %}
@@ -138,6 +145,8 @@ ticket_counts as (
 active_accounts as (
 
     {% for slice in account_slices %}
+        {%- set account_grouping = slice_grouping[slice]
+            | map('replace', 'touch_tier', 'tiers.touch_tier') | list %}
         select
             'month' as period_grain,
             tiers.month_start_date as period_start_date,
@@ -148,9 +157,7 @@ active_accounts as (
         inner join accounts
             on tiers.account_id = accounts.account_id
         where tiers.is_paying
-        group by
-            tiers.month_start_date,
-            {{ slices[slice] | replace('touch_tier', 'tiers.touch_tier') }}
+        group by {{ (['tiers.month_start_date'] + account_grouping) | join(', ') }}
         union all
         select
             'week' as period_grain,
@@ -170,9 +177,7 @@ active_accounts as (
                     ) = tiers.month_start_date
         {%- endif %}
         where account_weeks.is_paying
-        group by
-            account_weeks.week_start_date,
-            {{ slices[slice] | replace('touch_tier', 'tiers.touch_tier') }}
+        group by {{ (['account_weeks.week_start_date'] + account_grouping) | join(', ') }}
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

@@ -1,8 +1,12 @@
+{{ config(**incremental_config(unique_key='activity_id')) }}
+{#- Incremental (macros/incremental): re-ranks only activities with new raw versions. -#}
+
 with
 
 raw_activities as (
 
     select * from {{ source('crm', 'activities') }}
+    {{ where_new_raw_versions(source('crm', 'activities'), 'activity_id') }}
 
 ),
 

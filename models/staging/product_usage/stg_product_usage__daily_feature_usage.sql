@@ -1,8 +1,14 @@
+{{ config(**incremental_config(unique_key='usage_date', partition_by='usage_date')) }}
+{#- Incremental (macros/incremental): the largest raw table. Each run re-ranks only the usage
+    dates that received new raw versions; unique_key is the date so that the batch is whole
+    days, the same batch Spark overwrites as partitions. -#}
+
 with
 
 raw_daily_feature_usage as (
 
     select * from {{ source('product_usage', 'daily_feature_usage') }}
+    {{ where_new_raw_versions(source('product_usage', 'daily_feature_usage'), 'usage_date') }}
 
 ),
 

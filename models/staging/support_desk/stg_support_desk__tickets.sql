@@ -1,8 +1,12 @@
+{{ config(**incremental_config(unique_key='ticket_id')) }}
+{#- Incremental (macros/incremental): re-ranks only tickets with new raw versions. -#}
+
 with
 
 raw_tickets as (
 
     select * from {{ source('support_desk', 'tickets') }}
+    {{ where_new_raw_versions(source('support_desk', 'tickets'), 'ticket_id') }}
 
 ),
 

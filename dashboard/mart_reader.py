@@ -1,0 +1,94 @@
+"""Read-only access to the published warehouse for the dashboard pages.
+
+The dashboard reads the *published* DuckDB file and only its `marts` schema. `cswh run` publishes
+by replacing that file with `os.replace`; a reader that kept a connection open would keep the old
+file alive and would never see the new one. So every page load opens a short-lived read-only
+connection, runs its batch of queries and closes it. Results are cached for a short while, keyed
+by the file's modification time and size, so a publish shows up on the next page load even inside
+the cache lifetime.
+
+Metric definitions live in the marts: the queries here select and filter, they never compute a
+metric. Anything a page does to a value is formatting.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+DEFAULT_WAREHOUSE_PATH = "warehouse/cs_warehouse.duckdb"
+# Long enough that switching pages or filters does not re-read the file, short enough that a
+# reader never looks at stale data for long (a publish changes the key anyway).
+CACHE_SECONDS = 60
+
+
+class WarehouseMissingError(Exception):
+    """The published warehouse file does not exist (nothing was built yet)."""
+
+
+@dataclass(frozen=True)
+class WarehouseFile:
+    """The published file and the fingerprint that keys the query cache."""
+
+    path: Path
+    modified_ns: int
+    size_bytes: int
+
+    @property
+    def published_at(self) -> datetime:
+        return datetime.fromtimestamp(self.modified_ns / 1e9, tz=UTC)
+
+
+def warehouse_path() -> Path:
+    """The published warehouse: `CSWH_WAREHOUSE_PATH`, relative to the working directory."""
+    return Path(os.environ.get("CSWH_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH)
+
+
+def published_warehouse() -> WarehouseFile:
+    """Stat the published file; raise WarehouseMissingError when it is not there."""
+    path = warehouse_path()
+    try:
+        stat = path.stat()
+    except FileNotFoundError as missing:
+        raise WarehouseMissingError(str(path)) from missing
+    return WarehouseFile(path=path, modified_ns=stat.st_mtime_ns, size_bytes=stat.st_size)
+
+
+@st.cache_data(ttl=CACHE_SECONDS, max_entries=64, show_spinner=False)
+def _read_batch(
+    path: str, modified_ns: int, size_bytes: int, queries: tuple[tuple[str, str], ...]
+) -> dict[str, pd.DataFrame]:
+    # modified_ns and size_bytes are unused in the body on purpose: they are part of the cache
+    # key, so a newly published file is a cache miss.
+    del modified_ns, size_bytes
+    connection = duckdb.connect(path, read_only=True)
+    try:
+        return {name: connection.execute(sql).df() for name, sql in queries}
+    finally:
+        connection.close()
+
+
+def read_marts(**queries: str) -> dict[str, pd.DataFrame]:
+    """Run a batch of queries against the marts in one short-lived read-only connection.
+
+    Keyword names become the keys of the returned frames. Raises WarehouseMissingError when the
+    published file is missing.
+    """
+    published = published_warehouse()
+    return _read_batch(
+        str(published.path),
+        published.modified_ns,
+        published.size_bytes,
+        tuple(sorted(queries.items())),
+    )
+
+
+def read_mart(sql: str) -> pd.DataFrame:
+    """One query: see read_marts."""
+    return read_marts(result=sql)["result"]

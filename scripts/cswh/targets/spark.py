@@ -1,0 +1,415 @@
+"""Spark target: replication of the raw layer to Parquet, a dbt build on a local pyspark session.
+
+The Python loader validates and quarantines into DuckDB, as it always does; Spark receives the
+result by replication, so both engines model exactly the same rows.
+
+    python -m cswh.targets.spark replicate --warehouse W   # DuckDB raw schema -> Parquet + catalog
+    python -m cswh.targets.spark build --warehouse W       # replicate + dbt build --target spark
+    python -m cswh.targets.spark build --warehouse W --compare   # ... then compare key marts
+
+dbt-spark's `session` method runs Spark inside the dbt process, so tables must outlive that
+process: the `spark` output of `profiles.yml` keeps a Hive metastore on embedded Derby and the
+table files under CSWH_SPARK_DIR (default target/spark). Every Spark setting lives in that
+profile only; this module reaches Spark through dbt (run in this process with dbtRunner, so
+registration, build and comparison share one JVM and pay its start-up once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from cswh import settings
+from cswh.raw_schema import RAW_SCHEMA
+
+TARGET_NAME = "spark"
+# Same marts as the PostgreSQL comparison: revenue, movements, churn, cohorts, health and
+# escalations cover every kind of arithmetic and date logic the project does.
+KEY_MARTS = (
+    "fct_account_mrr_monthly",
+    "rpt_mrr_waterfall",
+    "rpt_churn_retention_monthly",
+    "fct_cohort_retention",
+    "fct_account_health_weekly",
+    "rpt_escalation_kpis",
+    "dim_accounts",
+)
+MARTS_SCHEMA = "marts"
+# Sums are compared at this many decimal places: double arithmetic may differ in the last bits
+# between engines (summation order), never at the fourth decimal of an amount or a rate.
+COMPARE_DECIMAL_PLACES = 4
+NUMERIC_TYPE_PREFIXES = ("bigint", "integer", "smallint", "tinyint", "hugeint", "decimal", "double")
+NUMERIC_TYPE_PREFIXES += ("float", "real", "numeric", "ubigint", "uinteger")
+# Exit codes, as the cswh CLI uses them.
+EXIT_OK, EXIT_USAGE, EXIT_BUILD_FAILED = 0, 1, 3
+
+
+class SparkTargetError(RuntimeError):
+    """A problem the user can fix (warehouse missing, pyspark absent, dbt failed): one message."""
+
+
+def spark_dir() -> Path:
+    """Folder of the Spark warehouse, metastore and raw Parquet; absolute, as Derby needs."""
+    configured = os.environ.get("CSWH_SPARK_DIR")
+    folder = Path(configured) if configured else settings.REPO_ROOT / "target" / "spark"
+    return folder.resolve()
+
+
+def raw_parquet_dir() -> Path:
+    return spark_dir() / "raw_parquet"
+
+
+# --------------------------------------------------------------------------- dbt in this process
+
+
+def _dbt_arguments(*arguments: str) -> list[str]:
+    return [
+        *arguments,
+        "--target",
+        TARGET_NAME,
+        "--project-dir",
+        str(settings.REPO_ROOT),
+        "--profiles-dir",
+        str(settings.REPO_ROOT),
+    ]
+
+
+def invoke_dbt(*arguments: str) -> Any:
+    """Run one dbt command against the Spark target in this process; its dbtRunnerResult.
+
+    In-process on purpose: the Spark session (and its JVM) that the first command starts is
+    reused by every later one, which saves 10-20 seconds per command on a small build.
+    """
+    try:
+        import pyspark  # noqa: F401  (the `spark` extra)
+        from dbt.cli.main import dbtRunner
+    except ImportError as error:
+        raise SparkTargetError(
+            f"the Spark target needs the `spark` extra ({error.name} is missing): "
+            'pip install -e ".[spark]"'
+        ) from error
+    # pyspark logs every failed statement with its full Java stack trace; dbt already reports
+    # the error message of the failed node, which is the part a reader needs.
+    logging.getLogger("SQLQueryContextLogger").setLevel(logging.CRITICAL)
+    os.environ["CSWH_SPARK_DIR"] = str(spark_dir())
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    return dbtRunner().invoke(_dbt_arguments(*arguments))
+
+
+def run_query(sql: str) -> list[tuple]:
+    """Rows of one query on the Spark target, through `dbt show` (all rows, no limit)."""
+    result = invoke_dbt("show", "--inline", sql, "--limit", "-1", "--quiet")
+    if not result.success:
+        raise SparkTargetError(f"query failed on Spark: {result.exception or sql}")
+    table = result.result.results[0].agate_table
+    return [tuple(row.values()) for row in table.rows]
+
+
+# --------------------------------------------------------------------------- replication
+
+
+@dataclass
+class ReplicationResult:
+    tables: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def rows(self) -> int:
+        return sum(self.tables.values())
+
+
+def _raw_tables(source: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = source.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
+        [RAW_SCHEMA],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def _export_select(source: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A select of the raw table whose Parquet Spark reads with the warehouse's types.
+
+    DuckDB writes a plain timestamp as Parquet's local (not-UTC-adjusted) timestamp, which
+    Spark reads as timestamp_ntz; as timestamptz (the values are UTC) it becomes Spark's
+    `timestamp`, the type `dbt.type_timestamp()` names there.
+    """
+    columns = source.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [RAW_SCHEMA, table],
+    ).fetchall()
+    selected = [
+        f'cast("{name}" as timestamptz) as "{name}"' if data_type == "TIMESTAMP" else f'"{name}"'
+        for name, data_type in columns
+    ]
+    return f'select {", ".join(selected)} from "{RAW_SCHEMA}"."{table}"'
+
+
+def export_raw_parquet(warehouse: Path, folder: Path | None = None) -> dict[str, int]:
+    """Write each DuckDB raw table to <folder>/<table>/data.parquet; rows per table.
+
+    Each table gets its own folder because a Spark table's location is a folder. A folder is
+    replaced whole, so a table that lost rows upstream never keeps stale files.
+    """
+    if not warehouse.exists():
+        raise SparkTargetError(f"warehouse {warehouse} not found: run `cswh load` first")
+    folder = folder or raw_parquet_dir()
+    exported: dict[str, int] = {}
+    source = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        source.execute("set TimeZone = 'UTC'")
+        for table in _raw_tables(source):
+            table_dir = folder / table
+            shutil.rmtree(table_dir, ignore_errors=True)
+            table_dir.mkdir(parents=True)
+            source.execute(
+                f"copy ({_export_select(source, table)}) "
+                f"to '{table_dir / 'data.parquet'}' (format parquet)"
+            )
+            exported[table] = source.execute(
+                f'select count(*) from "{RAW_SCHEMA}"."{table}"'
+            ).fetchone()[0]
+    finally:
+        source.close()
+    if not exported:
+        raise SparkTargetError(f"warehouse {warehouse} has no {RAW_SCHEMA} tables: run `cswh load`")
+    return exported
+
+
+def replicate(warehouse: Path) -> ReplicationResult:
+    """Export the raw layer to Parquet and register each table in Spark's catalog as raw.<table>.
+
+    Registration is the project macro `spark_register_parquet_tables`, run through dbt so that it
+    uses the very session settings (metastore, warehouse folder) the build will use.
+    """
+    started = time.monotonic()
+    exported = export_raw_parquet(warehouse)
+    tables = {name: str(raw_parquet_dir() / name) for name in exported}
+    result = invoke_dbt(
+        "run-operation",
+        "spark_register_parquet_tables",
+        "--args",
+        json.dumps({"schema_name": RAW_SCHEMA, "locations": tables}),
+    )
+    if not result.success:
+        raise SparkTargetError(f"registering the raw tables in Spark failed: {result.exception}")
+    counts = run_query(
+        " union all ".join(
+            f"select '{name}' as table_name, count(*) as row_count from {RAW_SCHEMA}.{name}"
+            for name in exported
+        )
+    )
+    replicated = {name: int(count) for name, count in counts}
+    wrong = {name: (replicated.get(name), rows) for name, rows in exported.items()}
+    wrong = {name: counts for name, counts in wrong.items() if counts[0] != counts[1]}
+    if wrong:
+        raise SparkTargetError(f"Spark row counts differ from DuckDB (spark, duckdb): {wrong}")
+    return ReplicationResult(tables=replicated, seconds=time.monotonic() - started)
+
+
+# --------------------------------------------------------------------------- engine comparison
+
+
+@dataclass
+class MartFingerprint:
+    """Row count, sum of every numeric column and count of true values of every boolean."""
+
+    rows: int
+    sums: dict[str, float | None]
+
+
+def _fingerprint_sql(mart: str, columns: Sequence[tuple[str, str]]) -> str:
+    """One query whose single row fingerprints a mart; the same SQL on DuckDB and on Spark."""
+    measures = ["count(*)"]
+    for name, data_type in columns:
+        kind = data_type.lower()
+        if kind == "boolean":
+            measures.append(f"sum(case when {name} then 1 else 0 end)")
+        elif kind.startswith(NUMERIC_TYPE_PREFIXES):
+            # double: a decimal sum can overflow its precision on Spark, where DuckDB widens it.
+            measures.append(f"sum(cast({name} as double))")
+    return f"select {', '.join(measures)} from {MARTS_SCHEMA}.{mart}"
+
+
+def _measured_columns(columns: Sequence[tuple[str, str]]) -> list[str]:
+    return [
+        name
+        for name, data_type in columns
+        if data_type.lower() == "boolean" or data_type.lower().startswith(NUMERIC_TYPE_PREFIXES)
+    ]
+
+
+def fingerprint_marts(
+    warehouse: Path, query_spark: Callable[[str], list[tuple]], marts: Sequence[str] = KEY_MARTS
+) -> dict[str, tuple[MartFingerprint, MartFingerprint]]:
+    """(DuckDB, Spark) fingerprints of each mart; the columns are the DuckDB mart's."""
+    source = duckdb.connect(str(warehouse), read_only=True)
+    fingerprints = {}
+    try:
+        for mart in marts:
+            columns = source.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = ? and table_name = ? order by ordinal_position",
+                [MARTS_SCHEMA, mart],
+            ).fetchall()
+            if not columns:
+                raise SparkTargetError(f"{MARTS_SCHEMA}.{mart} is missing from {warehouse}")
+            sql = _fingerprint_sql(mart, columns)
+            measured = _measured_columns(columns)
+            duckdb_row = source.execute(sql).fetchone()
+            spark_row = query_spark(sql)[0]
+            fingerprints[mart] = tuple(
+                MartFingerprint(
+                    rows=int(row[0]),
+                    sums={
+                        name: None if value is None else float(value)
+                        for name, value in zip(measured, row[1:], strict=True)
+                    },
+                )
+                for row in (duckdb_row, spark_row)
+            )
+    finally:
+        source.close()
+    return fingerprints
+
+
+def _same_number(left: float | None, right: float | None) -> bool:
+    if left is None or right is None:
+        return left is right
+    rounded_left = round(Decimal(left), COMPARE_DECIMAL_PLACES)
+    rounded_right = round(Decimal(right), COMPARE_DECIMAL_PLACES)
+    # Large sums of doubles may differ in their last bits, which round() alone cannot absorb.
+    return rounded_left == rounded_right or math.isclose(left, right, rel_tol=1e-12)
+
+
+def differences(fingerprints: dict[str, tuple[MartFingerprint, MartFingerprint]]) -> list[str]:
+    """One line per disagreement between DuckDB and Spark; empty when the marts agree."""
+    found = []
+    for mart, (on_duckdb, on_spark) in fingerprints.items():
+        if on_duckdb.rows != on_spark.rows:
+            found.append(f"{mart}: {on_duckdb.rows} rows on DuckDB, {on_spark.rows} on Spark")
+        for column, duckdb_sum in on_duckdb.sums.items():
+            spark_sum = on_spark.sums[column]
+            if not _same_number(duckdb_sum, spark_sum):
+                found.append(f"{mart}.{column}: sum {duckdb_sum} on DuckDB, {spark_sum} on Spark")
+    return found
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build(
+    warehouse: Path, dbt_arguments: Sequence[str] = (), compare: bool = False
+) -> dict[str, Any]:
+    """Replicate, `dbt build --target spark` and optionally compare key marts; a timed summary."""
+    began = time.monotonic()
+    replication = replicate(warehouse)
+    build_began = time.monotonic()
+    result = invoke_dbt("build", *dbt_arguments)
+    summary: dict[str, Any] = {
+        "engine": TARGET_NAME,
+        "warehouse": str(warehouse),
+        "spark_dir": str(spark_dir()),
+        "tables_replicated": len(replication.tables),
+        "rows_replicated": replication.rows,
+        "replicate_seconds": round(replication.seconds, 1),
+        "dbt_build_seconds": round(time.monotonic() - build_began, 1),
+        "dbt_ok": bool(result.success),
+        "differences": [],
+    }
+    # Compared even when a data test failed: the marts exist, and a difference explains more
+    # than a failed test alone. A mart that could not be built makes the comparison fail.
+    if compare:
+        compare_began = time.monotonic()
+        try:
+            fingerprints = fingerprint_marts(warehouse, run_query)
+        except SparkTargetError as error:
+            summary["differences"] = [f"comparison impossible: {error}"]
+        else:
+            summary["differences"] = differences(fingerprints)
+            summary["marts_compared"] = {
+                mart: {"rows_duckdb": pair[0].rows, "rows_spark": pair[1].rows}
+                for mart, pair in fingerprints.items()
+            }
+        summary["compare_seconds"] = round(time.monotonic() - compare_began, 1)
+    summary["total_seconds"] = round(time.monotonic() - began, 1)
+    summary["ok"] = summary["dbt_ok"] and not summary["differences"]
+    return summary
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m cswh.targets.spark",
+        description="Build the warehouse on Spark (local pyspark session): raw-layer replication "
+        "from DuckDB to Parquet, dbt build --target spark, and a comparison of key marts. "
+        "Arguments after the known ones go to dbt build (e.g. --select staging).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("replicate", "export the DuckDB raw schema to Parquet and register it in Spark"),
+        ("build", "replicate, then dbt build --target spark"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument(
+            "--warehouse",
+            type=Path,
+            default=settings.warehouse_path(),
+            help="DuckDB warehouse with the loaded raw layer (default: $CSWH_WAREHOUSE_PATH)",
+        )
+        if name == "build":
+            command.add_argument(
+                "--compare",
+                action="store_true",
+                help="after the build, compare row counts and column sums of the key marts with "
+                "the DuckDB warehouse (which must have been built by dbt)",
+            )
+            command.add_argument("--summary-json", type=Path, help="also write the summary here")
+    args, dbt_arguments = parser.parse_known_args(argv)
+    if dbt_arguments and args.command != "build":
+        parser.error(f"unrecognised arguments: {' '.join(dbt_arguments)}")
+
+    try:
+        if args.command == "replicate":
+            replication = replicate(args.warehouse)
+            print(
+                f"replicated {len(replication.tables)} table(s), {replication.rows:,} rows, "
+                f"to {raw_parquet_dir()} in {replication.seconds:.1f}s"
+            )
+            return EXIT_OK
+        summary = build(args.warehouse, dbt_arguments, compare=args.compare)
+    except SparkTargetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.summary_json:
+        args.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
+    for line in summary["differences"]:
+        print(f"  DIFFERENT {line}", file=sys.stderr)
+    print(
+        f"spark build {'passed' if summary['ok'] else 'FAILED'}: replicated "
+        f"{summary['rows_replicated']:,} rows in {summary['replicate_seconds']}s, dbt build "
+        f"{summary['dbt_build_seconds']}s"
+        + (f", {len(summary.get('marts_compared', {}))} marts compared" if args.compare else "")
+        + f"; {summary['total_seconds']}s in all"
+    )
+    return EXIT_OK if summary["ok"] else EXIT_BUILD_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,268 @@
+"""CLI manners: --help everywhere, exit codes that mean something, progress, the end summary."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cswh import cli, export, publish, summary
+from cswh.progress import Progress, stream_dbt
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def cswh(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "cswh.cli", *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO_ROOT,
+        env=os.environ | (env or {}),
+    )
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = cli.build_parser()
+    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("name", sorted(subcommands()))
+def test_every_subcommand_has_help_with_its_options_and_defaults(name, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main([name, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    parser = subcommands()[name]
+    assert parser.description and parser.description.split()[0] in text
+    for action in parser._actions:
+        for option in action.option_strings:
+            assert option in text, f"cswh {name} --help does not mention {option}"
+        has_default = action.default not in (None, False, argparse.SUPPRESS)
+        if action.option_strings and has_default:
+            assert "default" in (action.help or ""), f"{name} {action.dest}: default not shown"
+    assert "exit codes:" in text
+
+
+def test_top_level_help_documents_every_exit_code():
+    completed = cswh("--help")
+    assert completed.returncode == 0
+    for code in cli.EXIT_CODES:
+        assert f"\n  {code} " in completed.stdout
+    for name in subcommands():
+        assert name in completed.stdout
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [("load", "--no-such-option"), ("generate", "--scale", "lots"), ("frobnicate",), ()],
+)
+def test_wrong_usage_exits_2(arguments):
+    completed = cswh(*arguments)
+    assert completed.returncode == cli.EXIT_USAGE
+    assert "usage: cswh" in completed.stderr
+
+
+def test_a_bad_setting_exits_2_with_a_message(tmp_path):
+    completed = cswh(
+        "export",
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        env={export.PARTITION_ROWS_ENV: "lots"},
+    )
+    assert completed.returncode == cli.EXIT_USAGE
+    assert export.PARTITION_ROWS_ENV in completed.stderr
+
+
+def test_a_refused_file_exits_1_and_names_the_file(tmp_path):
+    tickets = tmp_path / "landing" / "support_desk" / "tickets"
+    tickets.mkdir(parents=True)
+    empty = tickets / "tickets__2026-10-31.csv"
+    empty.write_text("")
+    completed = cswh(
+        "load", "--landing", str(tmp_path / "landing"), "--warehouse", str(tmp_path / "w.duckdb")
+    )
+    assert completed.returncode == cli.EXIT_INPUT_REFUSED
+    assert str(empty) in completed.stderr and "refused" in completed.stderr
+
+
+def test_a_missing_landing_folder_exits_1(tmp_path):
+    completed = cswh(
+        "load", "--landing", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb")
+    )
+    assert completed.returncode == cli.EXIT_INPUT_REFUSED
+    assert "does not exist" in completed.stderr
+
+
+def test_progress_lines_appear_when_output_is_not_a_terminal(tmp_path):
+    landing = tmp_path / "landing"
+    generated = cswh("generate", "--scale", "0.01", "--landing", str(landing))
+    assert generated.returncode == 0, generated.stderr
+    assert "  write      [" in generated.stderr
+    loaded = cswh("load", "--landing", str(landing), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert loaded.returncode == 0, loaded.stderr
+    files = sum(1 for _ in landing.rglob("*.csv"))
+    lines = [line for line in loaded.stderr.splitlines() if line.startswith("  load ")]
+    # One plain line every 25 files and one at the end; no carriage returns in a log.
+    assert [line.split()[-1] for line in lines] == [
+        *(f"{n}/{files}" for n in range(25, files, 25)),
+        f"{files}/{files}",
+    ]
+    assert "\r" not in loaded.stderr
+
+
+def test_a_terminal_gets_one_bar_redrawn_in_place():
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    progress = Progress(stream=terminal)
+    for done in range(1, 101):
+        progress("load", done, 100)
+    output = terminal.getvalue()
+    assert output.startswith("\r  load ") and output.endswith("100/100\n")
+    assert output.count("\n") == 1, "a bar must not scroll the terminal"
+
+
+FAKE_DBT = """
+import sys
+lines = [
+    "Found 3 models, 1 data test",
+    "\\x1b[0m12:00:01  1 of 4 START sql table model marts.a ...... [RUN]",
+    "\\x1b[0m12:00:01  1 of 4 OK created sql table model marts.a ... [\\x1b[32mOK\\x1b[0m in 0.1s]",
+    "12:00:01  2 of 4 START sql table model marts.b ...... [RUN]",
+    "12:00:01  2 of 4 OK created sql table model marts.b ... [OK in 0.1s]",
+    "12:00:02  3 of 4 FAIL 1 unique_a_id ................ [FAIL 1 in 0.1s]",
+    "12:00:02  4 of 4 SKIP relation marts.c ............ [SKIP]",
+    "12:00:02  Finished running 3 table models, 1 data test in 1.00s.",
+    "12:00:02  Completed with 1 error, 0 partial successes, and 0 warnings:",
+    "12:00:02  Done. PASS=2 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=4",
+]
+print("\\n".join(lines))
+sys.exit(1)
+"""
+
+
+@pytest.mark.parametrize("interactive", [False, True])
+def test_dbt_progress_counts_finished_nodes_and_keeps_failures_visible(interactive, capsys):
+    updates: list[tuple[str, int, int]] = []
+
+    class Recorder(Progress):
+        def __call__(self, step: str, done: int, total: int) -> None:
+            updates.append((step, done, total))
+
+    recorder = Recorder(stream=io.StringIO(), interactive=interactive)
+    code = stream_dbt([sys.executable, "-c", FAKE_DBT], step="build", progress=recorder)
+    assert code == 1
+    assert updates == [("build", n, 4) for n in range(1, 5)]
+    echoed = capsys.readouterr().out
+    assert "3 of 4 FAIL 1 unique_a_id" in echoed and "Done. PASS=2" in echoed
+    # On a terminal the routine lines are replaced by the bar; in a log every line stays.
+    assert ("1 of 4 START" in echoed) is not interactive
+
+
+def test_interrupt_exits_130(tmp_path, monkeypatch, capsys):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(export, "export_marts", interrupted)
+    code = cli.main(["export", "--warehouse", str(tmp_path / "w.duckdb")])
+    assert code == cli.EXIT_INTERRUPTED == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def make_marts_warehouse(path: Path) -> None:
+    connection = duckdb.connect(str(path))
+    try:
+        connection.execute(
+            "create schema marts; create table marts.dim_accounts as select 'a1' as account_id;"
+            "create schema loader; create table loader.load_audit (status varchar, "
+            "rows_read bigint, rows_loaded bigint, rows_quarantined bigint);"
+            "insert into loader.load_audit values ('loaded', 120, 117, 3), ('refused', 0, 0, 0);"
+            "create table loader.quarantined_rows (entity varchar);"
+            "insert into loader.quarantined_rows values ('tickets'), ('tickets'), ('plans');"
+        )
+    finally:
+        connection.close()
+
+
+def test_a_failed_export_after_a_publish_exits_5_and_says_it_was_published(
+    tmp_path, monkeypatch, capsys
+):
+    warehouse = tmp_path / "w.duckdb"
+    make_marts_warehouse(warehouse)
+    blocked = tmp_path / "parquet"
+    blocked.mkdir()
+    (blocked / "not-ours.txt").write_text("a folder the export must not replace")
+    monkeypatch.setattr(
+        publish,
+        "run_pipeline",
+        lambda *args, **kwargs: publish.RunResult(published=True, message=f"published {warehouse}"),
+    )
+    monkeypatch.setenv("DBT_TARGET_PATH", str(tmp_path / "target"))
+    code = cli.main(["run", "--landing", str(tmp_path), "--warehouse", str(warehouse)])
+    captured = capsys.readouterr()
+    assert code == cli.EXIT_EXPORT_FAILED == 5
+    assert f"published {warehouse}" in captured.out
+    assert "Parquet export failed" in captured.err and "not affected" in captured.err
+    assert (blocked / "not-ours.txt").exists()
+
+
+def test_export_command_writes_parquet_and_prints_where(tmp_path, capsys):
+    warehouse = tmp_path / "w.duckdb"
+    make_marts_warehouse(warehouse)
+    code = cli.main(["export", "--warehouse", str(warehouse)])
+    assert code == cli.EXIT_OK
+    assert (tmp_path / "parquet" / "dim_accounts" / "data.parquet").exists()
+    assert "exported 1 marts" in capsys.readouterr().out
+
+
+def test_the_summary_counts_dbt_results_and_names_every_place_to_look(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    make_marts_warehouse(warehouse)
+    target = tmp_path / "target"
+    target.mkdir()
+    statuses = [
+        ("model.p.a", "success"),
+        ("model.p.b", "success"),
+        ("seed.p.s", "success"),
+        ("model.p.c", "error"),
+        ("test.p.t1", "pass"),
+        ("test.p.t2", "warn"),
+        ("test.p.t3", "fail"),
+        ("unit_test.p.u1", "pass"),
+        ("test.p.t4", "skipped"),
+        ("exposure.p.e", "no-op"),
+    ]
+    results = [{"unique_id": uid, "status": status} for uid, status in statuses]
+    (target / "run_results.json").write_text(json.dumps({"results": results}))
+    (target / "index.html").write_text("<html></html>")
+    export.export_marts(warehouse, tmp_path / "parquet")
+    text = summary.render(warehouse, tmp_path, target_path=target)
+    assert "3 models/seeds built, 1 errored; tests 2 passed, 1 warned, 1 failed; 1 skipped" in text
+    assert "read 120, loaded 117, quarantined 3" in text
+    assert str(warehouse.resolve()) in text
+    assert f"{tmp_path / 'parquet'} (1 marts, 1 rows" in text
+    assert str((target / "index.html").resolve()) in text
+    assert "http://localhost:8501" in text and "data_docs/index.html" in text
+
+
+def test_no_op_and_warn_are_not_reported_as_failed_checks(tmp_path):
+    run_results = tmp_path / "run_results.json"
+    results = [
+        {"unique_id": "exposure.p.dashboard", "status": "no-op"},
+        {"unique_id": "test.p.soft", "status": "warn"},
+        {"unique_id": "test.p.hard", "status": "fail"},
+    ]
+    run_results.write_text(json.dumps({"results": results}))
+    assert publish.failed_dbt_checks(run_results) == ["test.p.hard: fail"]

@@ -1,0 +1,376 @@
+"""The dashboard in a real browser: every page renders every chart with data.
+
+Starts Streamlit on a free port against a built warehouse, opens each page in Debian's headless
+Chromium (driven by the Python playwright package; no browser is ever downloaded) and checks what
+a reader would see: charts whose SVG holds data marks, metrics with numbers, tables with rows, and
+no exception box. A second test points the dashboard at a warehouse whose marts are empty, then at
+a missing file, and proves the same check fails there, so the first test cannot pass on an empty
+page. A screenshot of every page is saved.
+
+Environment:
+- CSWH_DASHBOARD_TEST_WAREHOUSE: a built warehouse to use (``make test`` passes its sample);
+  unset, a small one (SF 0.02) is built with ``cswh run`` into a temporary folder.
+- CSWH_DASHBOARD_SCREENSHOTS: where the PNG screenshots go (default: a pytest temporary folder).
+
+Needs ``apt-get install -y chromium``. Deselect with ``pytest -m "not browser"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from sample_warehouse import sample_warehouse
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DASHBOARD_APP = REPO_ROOT / "dashboard" / "app.py"
+DASHBOARD_VIEWS = REPO_ROOT / "dashboard" / "views"
+EXPOSURES_YAML = REPO_ROOT / "models" / "exposures.yml"
+CHROMIUM = Path("/usr/bin/chromium")
+# Flags that keep Chromium inside a container (no sandbox, no GPU) and off the network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_SECONDS = 60
+PAGE_RENDER_MILLISECONDS = 30_000
+# Vega labels axes, legends and titles with ARIA roles too; every other graphics symbol is a mark
+# drawn from a data row.
+NON_DATA_ROLE_DESCRIPTIONS = {"axis", "legend", "title"}
+# How the dashboard shows an empty table cell (presentation.EMPTY_CELL).
+EMPTY_CELL = "—"
+
+
+@dataclass(frozen=True)
+class PageExpectation:
+    """What one dashboard page must show when the warehouse has data."""
+
+    url_path: str
+    view: str
+    title: str
+    charts: int = 0
+    metrics: int = 0
+    tables: int = 0
+
+
+PAGES = [
+    # The default page is served at the root URL.
+    PageExpectation("", "executive_summary", "Executive summary", charts=3, metrics=5),
+    PageExpectation("mrr-waterfall", "mrr_waterfall", "MRR waterfall", charts=2, tables=1),
+    # The wide table sits in a collapsed expander and is not rendered until opened.
+    PageExpectation("cohort-retention", "cohort_retention", "Cohort retention", charts=1),
+    PageExpectation("health", "health", "Account health", charts=3, tables=1),
+    PageExpectation("escalations", "escalations", "Escalations", charts=3, tables=1),
+    PageExpectation("plays", "plays", "Plays", tables=1),
+    PageExpectation("csm-leaderboard", "csm_leaderboard", "CSM leaderboard", charts=1, tables=2),
+]
+
+
+# --- warehouse, server and browser ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def published_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Read-only, as the dashboard reads the published file: no copy.
+    folder = tmp_path_factory.mktemp("dashboard-warehouse")
+    return sample_warehouse(folder, "CSWH_DASHBOARD_TEST_WAREHOUSE", copy=False)
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    given = os.environ.get("CSWH_DASHBOARD_SCREENSHOTS")
+    folder = Path(given) if given else tmp_path_factory.mktemp("dashboard-screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser_page() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: the dashboard test drives Debian's Chromium. "
+            "Install it with `apt-get install -y chromium`."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(PAGE_RENDER_MILLISECONDS)
+            yield page
+        finally:
+            browser.close()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def dashboard_server(warehouse: Path, log_path: Path) -> Iterator[str]:
+    """Run `streamlit run dashboard/app.py` against a warehouse; yield its base URL."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(DASHBOARD_APP),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    env = os.environ | {"CSWH_WAREHOUSE_PATH": str(warehouse)}
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            base_url = f"http://127.0.0.1:{port}"
+            wait_until_healthy(base_url, server, log_path)
+            yield base_url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def wait_until_healthy(base_url: str, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    pytest.fail(f"streamlit not healthy after {SERVER_START_SECONDS} s:\n{log_path.read_text()}")
+
+
+# --- what a page must show ------------------------------------------------------------------
+
+
+def open_page(page, base_url: str, url_path: str) -> None:
+    """Load a page and wait until Streamlit has finished running its script."""
+    page.goto(f"{base_url}/{url_path}")
+    # The app root carries the script state; "initial" until the first run, then "running"
+    # and "notRunning". A reload starts from "initial" again.
+    page.wait_for_selector(
+        '[data-testid="stApp"][data-test-script-state="notRunning"]'
+        '[data-test-connection-state="CONNECTED"]'
+    )
+
+
+def wait_for_elements(page, expectation: PageExpectation) -> None:
+    """Wait (bounded) until the page's charts and tables are drawn.
+
+    Both draw after the script has finished, from code the browser loads on first use (a
+    skeleton stands in meanwhile), so on a cold browser or a busy machine they can lag.
+    """
+    # A timeout is not an error here: page_problems reports what is missing.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            """([charts, tables]) =>
+                document.querySelectorAll('[data-testid="stVegaLiteChart"] svg').length >= charts
+                && document.querySelectorAll('[data-testid="stDataFrame"]').length >= tables
+                && document.querySelectorAll('[data-testid="stSkeleton"]').length === 0""",
+            arg=[expectation.charts, expectation.tables],
+        )
+
+
+def data_mark_labels(chart) -> list[str]:
+    """ARIA labels of a chart's data marks (bars, points, cells, lines), not of its axes."""
+    return chart.locator('svg [role="graphics-symbol"]').evaluate_all(
+        """(marks, skipped) => marks
+            .filter(mark => !skipped.includes(mark.getAttribute('aria-roledescription')))
+            .map(mark => mark.getAttribute('aria-label') || '')""",
+        sorted(NON_DATA_ROLE_DESCRIPTIONS),
+    )
+
+
+def page_problems(page, expectation: PageExpectation) -> list[str]:
+    """Everything on the open page that falls short of the expectation (empty: all good)."""
+    problems = []
+    heading = page.locator("h1").first.inner_text().strip() if page.locator("h1").count() else ""
+    if heading != expectation.title:
+        problems.append(f"heading is {heading!r}, expected {expectation.title!r}")
+    exceptions = page.locator('[data-testid="stException"]')
+    if exceptions.count():
+        problems.append(f"exception shown: {exceptions.first.inner_text()[:500]}")
+
+    charts = page.locator('[data-testid="stVegaLiteChart"]')
+    if charts.count() < expectation.charts:
+        problems.append(f"{charts.count()} charts, expected {expectation.charts}")
+    for index in range(charts.count()):
+        labels = data_mark_labels(charts.nth(index))
+        if not any(re.search(r"\d", label) for label in labels):
+            problems.append(f"chart {index + 1} has no data marks ({len(labels)} without data)")
+
+    metric_values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
+    if len(metric_values) < expectation.metrics:
+        problems.append(f"{len(metric_values)} metrics, expected {expectation.metrics}")
+    problems.extend(
+        f"metric shows {value!r}, not a number"
+        for value in metric_values
+        if not re.search(r"\d", value)
+    )
+
+    tables = page.locator('[data-testid="stDataFrame"]')
+    if tables.count() < expectation.tables:
+        problems.append(f"{tables.count()} tables, expected {expectation.tables}")
+    for index in range(tables.count()):
+        table = tables.nth(index)
+        if not table.is_visible():
+            continue  # in a collapsed expander: not drawn until opened
+        # The data grid is drawn on a canvas, with an accessible copy of the visible cells
+        # beside it. An empty frame still has one row of empty cells (so aria-rowcount does
+        # not tell), hence: some cell must hold a value.
+        cells = table.locator('[role="gridcell"]')
+        with contextlib.suppress(PlaywrightTimeoutError):
+            cells.first.wait_for(state="attached", timeout=10_000)
+        values = [text.strip() for text in cells.all_text_contents()]
+        if not any(value and value != EMPTY_CELL for value in values):
+            problems.append(f"table {index + 1} has no rows with values")
+    return problems
+
+
+def save_screenshot(page, folder: Path, name: str) -> Path:
+    """Screenshot the whole page: the app scrolls inside its main pane, so grow the viewport."""
+    height = page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            return Math.max(main ? main.scrollHeight : 0, document.body.scrollHeight);
+        }"""
+    )
+    page.set_viewport_size({"width": 1400, "height": min(max(height, 1000), 6000)})
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    return path
+
+
+def alert_texts(page) -> str:
+    return "\n".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
+
+
+# --- tests ----------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_every_page_renders_its_charts_with_data(
+    published_warehouse: Path, browser_page, screenshots: Path, tmp_path: Path
+) -> None:
+    page = browser_page
+    failures = {}
+    with dashboard_server(published_warehouse, tmp_path / "streamlit.log") as base_url:
+        for expectation in PAGES:
+            open_page(page, base_url, expectation.url_path)
+            wait_for_elements(page, expectation)
+            problems = page_problems(page, expectation)
+            save_screenshot(page, screenshots, expectation.view)
+            if problems:
+                failures[expectation.view] = problems
+    print(f"dashboard screenshots: {screenshots}")
+    assert not failures, f"pages not rendered with data (screenshots in {screenshots}): {failures}"
+
+
+@pytest.mark.browser
+def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
+    published_warehouse: Path, browser_page, screenshots: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "empty.duckdb"
+    shutil.copyfile(published_warehouse, empty)
+    connection = duckdb.connect(str(empty))
+    try:
+        marts = connection.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' and table_type = 'BASE TABLE'"
+        ).fetchall()
+        for (table,) in marts:
+            connection.execute(f'delete from marts."{table}"')
+    finally:
+        connection.close()
+
+    page = browser_page
+    with dashboard_server(empty, tmp_path / "streamlit.log") as base_url:
+        for expectation in PAGES:
+            open_page(page, base_url, expectation.url_path)
+            # The page's final state: the warning that the marts are empty.
+            page.locator('[data-testid="stAlert"]', has_text="make demo").first.wait_for()
+            problems = page_problems(page, expectation)
+            # Every page has something to show, so an empty warehouse must fail the check...
+            assert problems, f"{expectation.view}: the check passed on empty marts"
+            # ...and the reader is told why, not shown a stack trace.
+            assert "make demo" in alert_texts(page), f"{expectation.view}: no hint to build"
+            assert not any("exception" in problem for problem in problems), problems
+        save_screenshot(page, screenshots, "empty_marts")
+
+        # The same server, the file gone: a clear message instead of a page.
+        empty.unlink()
+        open_page(page, base_url, "")
+        assert page_problems(page, PAGES[0]), "the check passed with no warehouse file"
+        assert "make demo" in alert_texts(page)
+        save_screenshot(page, screenshots, "missing_warehouse")
+
+        # A publish (an atomic replace of the file) shows up on the next load, no restart.
+        staged = tmp_path / "staged.duckdb"
+        shutil.copyfile(published_warehouse, staged)
+        staged.replace(empty)
+        open_page(page, base_url, "")
+        wait_for_elements(page, PAGES[0])
+        assert page_problems(page, PAGES[0]) == []
+
+
+def test_exposures_list_exactly_the_marts_each_page_reads() -> None:
+    exposures = {
+        exposure["name"]: exposure
+        for exposure in yaml.safe_load(EXPOSURES_YAML.read_text())["exposures"]
+    }
+    for expectation in PAGES:
+        source = (DASHBOARD_VIEWS / f"{expectation.view}.py").read_text()
+        read = set(re.findall(r"\bmarts\.(\w+)", source))
+        exposure = exposures[f"dashboard_{expectation.view}"]
+        declared = {
+            re.fullmatch(r"ref\('(\w+)'\)", dependency).group(1)
+            for dependency in exposure["depends_on"]
+        }
+        assert read == declared, (
+            f"{expectation.view}: reads {sorted(read)}, exposure {sorted(declared)}"
+        )
+        assert exposure["url"].rstrip("/").endswith(expectation.url_path)
+    assert set(exposures) == {f"dashboard_{expectation.view}" for expectation in PAGES}

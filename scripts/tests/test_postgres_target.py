@@ -1,0 +1,323 @@
+"""The PostgreSQL target: type mapping, replication, and the same marts on DuckDB and PostgreSQL.
+
+Tests marked `postgres` start a private PostgreSQL cluster in a temporary folder on a free port
+(installing PostgreSQL first if it is missing). The end-to-end test (several minutes) generates a
+small sample, builds it on DuckDB with `cswh run`, replicates the raw layer to PostgreSQL, runs
+`dbt build --target postgres` there and requires the key marts to be equal row by row.
+Deselect with ``pytest -m "not postgres"``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from cswh.contracts import ENTITIES
+from cswh.targets import postgres
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# SF 0.05, as `make test`'s sample build: at 0.02 the sample is too small for the statistical
+# escalation test (trouble precedes churn more than opportunity), which then fails on any engine.
+SAMPLE_SCALE = "0.05"
+POSTGRES_IDENTIFIER_LIMIT = 63
+
+
+# --------------------------------------------------------------------------- fast tests
+
+
+@pytest.mark.parametrize(
+    ("duckdb_type", "postgres_type"),
+    [
+        ("VARCHAR", "character varying"),
+        ("BIGINT", "bigint"),
+        ("DECIMAL(18,4)", "numeric(18,4)"),
+        ("DECIMAL(38, 4)", "numeric(38,4)"),
+        ("BOOLEAN", "boolean"),
+        ("DATE", "date"),
+        ("TIMESTAMP", "timestamp without time zone"),
+        ("TIMESTAMP WITH TIME ZONE", "timestamp with time zone"),
+        ("DOUBLE", "double precision"),
+    ],
+)
+def test_duckdb_types_map_to_the_postgres_type_holding_the_same_values(
+    duckdb_type: str, postgres_type: str
+) -> None:
+    assert postgres.postgres_type(duckdb_type) == postgres_type
+
+
+def test_a_duckdb_type_without_a_postgres_twin_is_refused() -> None:
+    with pytest.raises(postgres.PostgresTargetError, match="STRUCT"):
+        postgres.postgres_type("STRUCT(a INTEGER)")
+
+
+def test_numbers_agree_across_float_noise_but_not_across_a_real_difference() -> None:
+    # Same formula, double on DuckDB and exact numeric on PostgreSQL.
+    assert postgres.values_agree(79.57045000000001, Decimal("79.5704500000000000"))
+    assert postgres.values_agree(50, Decimal("50.0000"))
+    assert postgres.values_agree(None, None)
+    assert not postgres.values_agree(79.5705, Decimal("79.5704"))
+    assert not postgres.values_agree(0, None)
+    assert not postgres.values_agree("a", "b")
+    assert not postgres.values_agree(date(2025, 1, 1), datetime(2025, 1, 1))
+
+
+def test_unit_test_names_fit_a_postgres_identifier() -> None:
+    # dbt names a relation after each unit test, and PostgreSQL refuses identifiers longer
+    # than 63 characters: a longer name breaks the PostgreSQL build only.
+    too_long = []
+    for path in (REPO_ROOT / "models").rglob("*.yml"):
+        for unit_test in (yaml.safe_load(path.read_text()) or {}).get("unit_tests", []):
+            if len(unit_test["name"]) > POSTGRES_IDENTIFIER_LIMIT:
+                too_long.append(f"{path.relative_to(REPO_ROOT)}: {unit_test['name']}")
+    assert not too_long, "unit test names over 63 characters:\n" + "\n".join(too_long)
+
+
+# --------------------------------------------------------------------------- private server
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[postgres.Connection]:
+    # mkdtemp under /tmp (not pytest's private tmp_path): as root, the cluster runs as the
+    # `postgres` user, who must be able to reach its folder.
+    base = Path(tempfile.mkdtemp(prefix="cswh-pg-test-"))
+    connection = postgres.Connection(port=_free_port(), dbname="cswh_test")
+    try:
+        postgres.start_server(connection, base_dir=base)
+        yield connection
+    finally:
+        postgres.stop_server(base_dir=base)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _query(connection: postgres.Connection, sql: str) -> list[tuple]:
+    conn = connection.connect()
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def raw_warehouse(tmp_path: Path) -> Path:
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw.crm__accounts (account_id varchar, note varchar, "
+            "seats bigint, price decimal(18, 4), is_active boolean, created_date date, "
+            "updated_at timestamp)"
+        )
+        con.execute(
+            "insert into raw.crm__accounts values "
+            "('A-1', '', 3, 12.3456, true, '2024-02-29', '2024-03-01 23:59:59.123456'), "
+            "('A-2', null, null, null, null, null, null), "
+            "('A-3', 'comma, \"quote\"' || chr(10) || 'new line', 0, -0.0001, false, "
+            "'1999-12-31', '2000-01-01 00:00:00')"
+        )
+        con.execute("create table raw.billing__plans (plan_id varchar)")
+    return path
+
+
+@pytest.mark.postgres
+def test_replication_copies_values_types_nulls_and_empty_strings_exactly(
+    server: postgres.Connection, raw_warehouse: Path
+) -> None:
+    result = postgres.replicate(raw_warehouse, server)
+
+    assert {(t.table, t.rows) for t in result.tables} == {
+        ("billing__plans", 0),
+        ("crm__accounts", 3),
+    }
+    rows = _query(server, "select * from raw.crm__accounts order by account_id")
+    assert rows == [
+        (
+            "A-1",
+            "",
+            3,
+            Decimal("12.3456"),
+            True,
+            date(2024, 2, 29),
+            datetime(2024, 3, 1, 23, 59, 59, 123456),
+        ),
+        ("A-2", None, None, None, None, None, None),
+        (
+            "A-3",
+            'comma, "quote"\nnew line',
+            0,
+            Decimal("-0.0001"),
+            False,
+            date(1999, 12, 31),
+            datetime(2000, 1, 1),
+        ),
+    ]
+    types = _query(
+        server,
+        "select column_name, data_type, numeric_precision, numeric_scale "
+        "from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'crm__accounts' order by ordinal_position",
+    )
+    assert [(name, kind) for name, kind, _, _ in types] == [
+        ("account_id", "character varying"),
+        ("note", "character varying"),
+        ("seats", "bigint"),
+        ("price", "numeric"),
+        ("is_active", "boolean"),
+        ("created_date", "date"),
+        ("updated_at", "timestamp without time zone"),
+    ]
+    assert types[3][2:] == (18, 4)
+
+
+@pytest.mark.postgres
+def test_replicating_again_replaces_rows_and_follows_column_changes(
+    server: postgres.Connection, raw_warehouse: Path
+) -> None:
+    postgres.replicate(raw_warehouse, server)
+    with duckdb.connect(str(raw_warehouse)) as con:
+        con.execute("delete from raw.crm__accounts where account_id = 'A-3'")
+        con.execute("alter table raw.billing__plans add column price decimal(18, 4)")
+        con.execute("insert into raw.billing__plans values ('PL-1', 9.5)")
+
+    postgres.replicate(raw_warehouse, server)
+    postgres.replicate(raw_warehouse, server)
+
+    assert _query(server, "select account_id from raw.crm__accounts order by 1") == [
+        ("A-1",),
+        ("A-2",),
+    ]
+    assert _query(server, "select plan_id, price from raw.billing__plans") == [
+        ("PL-1", Decimal("9.5000"))
+    ]
+
+
+@pytest.mark.postgres
+def test_a_failed_replication_leaves_the_previous_replica_whole(
+    server: postgres.Connection, raw_warehouse: Path
+) -> None:
+    postgres.replicate(raw_warehouse, server)
+    with duckdb.connect(str(raw_warehouse)) as con:
+        con.execute("delete from raw.crm__accounts")
+        # Sorted after crm__accounts, so it fails once that table has been emptied and refilled.
+        con.execute("create table raw.zz__unsupported (shape struct(x integer))")
+
+    with pytest.raises(postgres.PostgresTargetError, match="STRUCT"):
+        postgres.replicate(raw_warehouse, server)
+
+    assert _query(server, "select count(*) from raw.crm__accounts") == [(3,)]
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+def _build_duckdb_sample(folder: Path) -> Path:
+    env = os.environ | {
+        "DBT_TARGET_PATH": str(folder / "dbt-target"),
+        "DBT_LOG_PATH": str(folder / "dbt-logs"),
+    }
+    cswh = Path(sys.executable).with_name("cswh")
+    landing, warehouse = folder / "landing", folder / "warehouse.duckdb"
+    for command in (
+        [str(cswh), "generate", "--scale", SAMPLE_SCALE, "--landing", str(landing)],
+        [str(cswh), "run", "--landing", str(landing), "--warehouse", str(warehouse)],
+    ):
+        completed = subprocess.run(
+            command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False
+        )
+        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return warehouse
+
+
+@pytest.fixture(scope="module")
+def built_sample(server: postgres.Connection) -> Iterator[tuple[Path, dict]]:
+    """SF 0.05 built by `cswh run` on DuckDB, then replicated and built on PostgreSQL.
+
+    CSWH_TARGET_TEST_WAREHOUSE names a DuckDB warehouse already built that way (`make test`
+    passes its sample, read-only), which saves building a second one."""
+    folder = Path(tempfile.mkdtemp(prefix="cswh-pg-sample-"))
+    given = os.environ.get("CSWH_TARGET_TEST_WAREHOUSE")
+    if given:
+        warehouse = Path(given).resolve()
+        assert warehouse.is_file(), f"CSWH_TARGET_TEST_WAREHOUSE={given} is not a file"
+    else:
+        warehouse = _build_duckdb_sample(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DBT_TARGET_PATH", str(folder / "dbt-target-postgres"))
+        patch.setenv("DBT_LOG_PATH", str(folder / "dbt-logs-postgres"))
+        timings = postgres.timed_build(warehouse, server, start=False)
+    try:
+        yield warehouse, timings
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.mark.postgres
+def test_every_model_data_test_and_unit_test_passes_on_postgres(
+    built_sample: tuple[Path, dict],
+) -> None:
+    _, timings = built_sample
+    assert timings["ok"], f"dbt build --target postgres failed: {timings}"
+    assert timings["rows_replicated"] > 10_000
+    assert timings["tables_replicated"] == len(ENTITIES)
+
+
+@pytest.mark.postgres
+def test_key_marts_are_identical_on_duckdb_and_postgres(
+    server: postgres.Connection, built_sample: tuple[Path, dict]
+) -> None:
+    warehouse, _ = built_sample
+    comparisons = postgres.compare_marts(warehouse, server)
+
+    assert [c.mart for c in comparisons] == list(postgres.KEY_MARTS)
+    assert all(c.duckdb_rows > 0 for c in comparisons), "a key mart is empty: nothing compared"
+    different = {c.mart: (c.problem, c.different_rows) for c in comparisons if not c.equal}
+    assert not different
+
+
+@pytest.mark.postgres
+def test_the_comparison_catches_one_changed_value(
+    server: postgres.Connection, built_sample: tuple[Path, dict]
+) -> None:
+    warehouse, _ = built_sample
+    conn = server.connect()
+    try:
+        with conn.cursor() as cursor:
+            # A rounding step at the fourth decimal, in one row of one mart.
+            cursor.execute(
+                "update marts.rpt_mrr_waterfall set closing_mrr = closing_mrr + 0.0001 "
+                "where month_start_date = (select max(month_start_date) "
+                "from marts.rpt_mrr_waterfall)"
+            )
+        conn.commit()
+        comparison = postgres.compare_marts(warehouse, server, marts=["rpt_mrr_waterfall"])[0]
+    finally:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                "update marts.rpt_mrr_waterfall set closing_mrr = closing_mrr - 0.0001 "
+                "where month_start_date = (select max(month_start_date) "
+                "from marts.rpt_mrr_waterfall)"
+            )
+        conn.commit()
+        conn.close()
+
+    assert not comparison.equal
+    assert comparison.problem == "1 row(s) differ"
