@@ -63,6 +63,8 @@ COLUMNS = [
     "postgres_build_s",
     "memory_limit",
     "dbt_threads",
+    "load_average_at_start",
+    "load_average_at_end",
     "cpu",
     "cpus",
     "memory_gib",
@@ -259,13 +261,19 @@ def bench_scale(
     except StepFailed as failure:
         row["status"] = f"failed at {failure.step}"
         print(f"  {failure}", file=sys.stderr)
+    return row | ratios(row)
+
+
+def ratios(row: dict[str, object]) -> dict[str, float]:
+    """full build ÷ floor and incremental build ÷ full build, where both steps ran."""
+    result = {}
     if row.get("floor_s") and row.get("full_build_s"):
-        row["full_build_over_floor"] = float(row["full_build_s"]) / float(row["floor_s"])
+        result["full_build_over_floor"] = float(row["full_build_s"]) / float(row["floor_s"])
     if row.get("full_build_s") and row.get("incremental_build_s"):
-        row["incremental_over_full"] = float(row["incremental_build_s"]) / float(
+        result["incremental_over_full"] = float(row["incremental_build_s"]) / float(
             row["full_build_s"]
         )
-    return row
+    return result
 
 
 def _postgres_build(warehouse: Path, work: Path) -> dict[str, object]:
@@ -337,8 +345,8 @@ def render_markdown(rows: list[dict[str, str]]) -> str:
         "",
         "Rendered by `python -m cswh.bench` (`make bench`) from `benchmarks/results.csv`; do not",
         "edit by hand. Figures are wall-clock seconds and peak resident memory (MiB) of each step,",
-        "each run as a fresh process, on the machine described below. The machine is shared (other",
-        "jobs ran beside these), so treat differences under about 20 % as noise.",
+        "each run as a fresh process, on the machine described below. The machine may be shared",
+        "(see the load averages under Every run), so treat differences under about 20 % as noise.",
         "",
         "What each column measures:",
         "",
@@ -417,14 +425,20 @@ def render_markdown(rows: list[dict[str, str]]) -> str:
         "",
         "## Every run",
         "",
-        "| started (UTC) | scale | full build s | incremental build s | floor s | status |",
-        "|---|---:|---:|---:|---:|---|",
+        "The load average (1 minute) before and after each scale shows whether other jobs shared",
+        "the CPUs: on this 2-CPU machine, a figure well above 2 means the timings are inflated.",
+        "",
+        "| started (UTC) | scale | full build s | incremental build s | floor s "
+        "| load average before, after | status |",
+        "|---|---:|---:|---:|---:|---|---|",
     ]
     for row in rows:
         lines.append(
             f"| {row['run_started_at']} | {float(row['scale']):g} "
             f"| {_cell(row, 'full_build_s')} | {_cell(row, 'incremental_build_s')} "
-            f"| {_cell(row, 'floor_s')} | {row.get('status', '')} |"
+            f"| {_cell(row, 'floor_s')} "
+            f"| {_cell(row, 'load_average_at_start')}, {_cell(row, 'load_average_at_end')} "
+            f"| {row.get('status', '')} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -465,8 +479,13 @@ def main(argv: list[str] | None = None) -> int:
                 shutil.rmtree(work)
             started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             print(f"scale {scale:g} in {work}", flush=True)
+            load_at_start = os.getloadavg()[0]
             row = bench_scale(scale, work, args.memory_limit, args.threads, args.postgres)
-            row |= about | {"run_started_at": started_at}
+            row |= about | {
+                "run_started_at": started_at,
+                "load_average_at_start": load_at_start,
+                "load_average_at_end": os.getloadavg()[0],
+            }
             append_results([row], results_csv)
             print(json.dumps({k: _format(v) for k, v in row.items()}, indent=1), flush=True)
             if not args.keep:

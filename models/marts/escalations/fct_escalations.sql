@@ -109,12 +109,12 @@ final as (
             as escalated_week_start_date,
         cast({{ dbt.date_trunc('month', 'escalations.escalated_at') }} as date)
             as escalated_month_start_date,
-        1.0 * {{ dbt.datediff('tickets.created_at', 'escalations.escalated_at', 'second') }}
-        / 3600 as hours_ticket_to_escalation,
-        1.0 * {{ dbt.datediff('escalations.escalated_at', 'escalations.accepted_at', 'second') }}
-        / 3600 as hours_to_acceptance,
-        1.0 * {{ dbt.datediff('escalations.escalated_at', 'escalations.resolved_at', 'second') }}
-        / 3600 as hours_to_resolution,
+        {{ hours_between('tickets.created_at', 'escalations.escalated_at') }}
+            as hours_ticket_to_escalation,
+        {{ hours_between('escalations.escalated_at', 'escalations.accepted_at') }}
+            as hours_to_acceptance,
+        {{ hours_between('escalations.escalated_at', 'escalations.resolved_at') }}
+            as hours_to_resolution,
         earlier_escalations.escalations_in_previous_90d > 0 as is_repeat_escalation,
         cast({{ dbt.dateadd('day', 90, 'escalations.escalated_at') }} as date)
         <= reporting.reporting_date as is_observed_90d,
