@@ -115,8 +115,12 @@ browser-test: $(DEV_STAMP) system-deps | $(TEST_WAREHOUSE) ## open every dashboa
 postgres-build: $(DEV_STAMP) system-deps | $(TEST_WAREHOUSE) ## build the sample on a local PostgreSQL
 	CSWH_TARGET_TEST_WAREHOUSE=$(TEST_WAREHOUSE) $(BIN)/pytest -m postgres
 
+.PHONY: spark-build
+spark-build: $(DEV_STAMP) system-deps | $(TEST_WAREHOUSE) ## build the sample on a local Spark session
+	CSWH_TARGET_TEST_WAREHOUSE=$(TEST_WAREHOUSE) $(BIN)/pytest -m spark
+
 .PHONY: test
-test: lint sample-build pytest browser-test postgres-build ## every check: lint, pytest, sample builds on every engine, the browser test
+test: lint sample-build pytest browser-test postgres-build spark-build ## every check: lint, pytest, sample builds on every engine, the browser test
 	@echo "make test: all checks passed"
 
 .PHONY: constraints

@@ -32,6 +32,7 @@ EXPECTED_INCREMENTAL = {
     "stg_support_desk__tickets",
     "stg_crm__activities",
     "int_account_usage_weekly",
+    "fct_account_indicators_weekly",
 }
 # An incremental batch after one new day must be well under this share of its table.
 MAX_BATCH_SHARE = 0.5

@@ -2,13 +2,20 @@
     One row per account per week (Monday to Sunday, UTC) while the account is paying, and in its
     first 120 days (trial, onboarding): every leading indicator, each computed only from what
     was known at the end of that week.
+
+    Incremental (macros/incremental): a daily run recomputes the newest
+    `incremental_lookback_weeks` weeks and any new week; the inputs are joined on the week, so
+    filtering the grid is enough.
 #}
+
+{{ config(**incremental_config(unique_key='account_week_id', partition_by='week_start_date')) }}
 
 with
 
 grid as (
 
     select * from {{ ref('int_account_weeks_spined') }}
+    where week_start_date >= {{ weekly_reprocess_from() }}
 
 ),
 

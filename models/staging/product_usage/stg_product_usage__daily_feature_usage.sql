@@ -12,14 +12,8 @@ raw_daily_feature_usage as (
 
 ),
 
-versions_ranked as (
-
-    select
-        *,
-        {{ latest_version_rank(['account_id', 'feature_id', 'usage_date']) }} as version_rank
-    from raw_daily_feature_usage
-
-),
+{#- The largest table: ranks only keys delivered more than once (see the macro). #}
+{{ versions_ranked_ctes('raw_daily_feature_usage', ['account_id', 'feature_id', 'usage_date']) }},
 
 latest_versions as (
 
