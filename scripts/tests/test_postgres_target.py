@@ -226,6 +226,32 @@ def test_a_failed_replication_leaves_the_previous_replica_whole(
     assert _query(server, "select count(*) from raw.crm__accounts") == [(3,)]
 
 
+@pytest.mark.postgres
+def test_a_replica_records_its_newest_load_and_knows_whether_it_continues_the_last(
+    server: postgres.Connection, raw_warehouse: Path, tmp_path: Path
+) -> None:
+    with duckdb.connect(str(raw_warehouse)) as con:
+        con.execute("create schema loader")
+        con.execute("create table loader.load_audit (load_id varchar, started_at timestamp)")
+        con.execute("insert into loader.load_audit values ('load_1', '2026-01-01 00:00:00')")
+    other = tmp_path / "other" / "warehouse.duckdb"
+    other.parent.mkdir()
+    shutil.copyfile(raw_warehouse, other)
+    with duckdb.connect(str(other)) as con:
+        con.execute("update loader.load_audit set load_id = 'load_x'")
+
+    postgres.replicate(raw_warehouse, server)  # whatever the server held before
+    assert postgres.replicate(raw_warehouse, server).continues_previous
+    with duckdb.connect(str(raw_warehouse)) as con:
+        con.execute("insert into loader.load_audit values ('load_2', '2026-01-02 00:00:00')")
+    assert postgres.replicate(raw_warehouse, server).continues_previous
+    assert _query(server, f"select newest_load_id from {postgres.REPLICA_STATE_TABLE}") == [
+        ("load_2",)
+    ]
+    assert not postgres.replicate(other, server).continues_previous
+    assert not postgres.replicate(raw_warehouse, server).continues_previous
+
+
 # --------------------------------------------------------------------------- end to end
 
 
@@ -276,6 +302,8 @@ def test_every_model_data_test_and_unit_test_passes_on_postgres(
 ) -> None:
     _, timings = built_sample
     assert timings["ok"], f"dbt build --target postgres failed: {timings}"
+    # A new server holds no replica: the first build is a full refresh.
+    assert timings["full_refresh"]
     assert timings["rows_replicated"] > 10_000
     assert timings["tables_replicated"] == len(ENTITIES)
 

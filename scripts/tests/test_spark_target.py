@@ -13,14 +13,33 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from cswh.generate import append_next_day
+from cswh.load import load_landing
 from cswh.targets import spark
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# The incremental models (test_incremental checks the list against the manifest) and those of
+# them partitioned on Spark, where an incremental run rewrites only the partitions it touches.
+INCREMENTAL_MODELS = (
+    "stg_product_usage__daily_feature_usage",
+    "stg_support_desk__tickets",
+    "stg_crm__activities",
+    "int_account_usage_weekly",
+    "fct_account_indicators_weekly",
+)
+PARTITIONED = (
+    "staging.stg_product_usage__daily_feature_usage",
+    "intermediate.int_account_usage_weekly",
+    "marts.fct_account_indicators_weekly",
+)
+# One new day restates its own date and a four-week lookback: a small share of the partitions.
+MAX_REWRITTEN_SHARE = 0.25
 # As `make sample-build`: at SF 0.02 the sample is too small for one of the data tests.
 SAMPLE_SCALE = "0.05"
 
@@ -112,6 +131,7 @@ def test_fingerprints_count_rows_sum_numbers_and_count_trues(mart_warehouse: Pat
     assert on_duckdb == on_other
     assert on_duckdb.rows == 3
     assert on_duckdb.sums == {"seats": 7.0, "mrr": 120.75, "share": 0.875, "is_active": 2.0}
+    assert on_duckdb.ratios == {"share"}
     assert spark.differences(fingerprints) == []
 
 
@@ -129,6 +149,20 @@ def test_differences_name_each_disagreeing_count_and_sum() -> None:
         "dim_accounts: 2 rows on DuckDB, 3 on Spark",
         "rpt_mrr_waterfall.mrr: sum 10.0 on DuckDB, 10.0002 on Spark",
         "rpt_mrr_waterfall.seats: sum None on DuckDB, 1 on Spark",
+    ]
+
+
+def test_ratio_sums_may_differ_by_half_a_sixth_decimal_per_row_and_other_sums_may_not() -> None:
+    # 1,000 rows: Spark's 6-place ratios may move the sum by up to 0.0005.
+    on_duckdb = spark.MartFingerprint(
+        rows=1000, sums={"share": 717.3560, "mrr": 717.3560}, ratios=frozenset({"share"})
+    )
+    within = spark.MartFingerprint(rows=1000, sums={"share": 717.3564, "mrr": 717.3560})
+    beyond = spark.MartFingerprint(rows=1000, sums={"share": 717.3566, "mrr": 717.3564})
+    assert spark.differences({"m": (on_duckdb, within)}) == []
+    assert spark.differences({"m": (on_duckdb, beyond)}) == [
+        "m.share: sum 717.356 on DuckDB, 717.3566 on Spark",
+        "m.mrr: sum 717.356 on DuckDB, 717.3564 on Spark",
     ]
 
 
@@ -179,27 +213,10 @@ def _build_duckdb_sample(folder: Path, env: dict[str, str]) -> Path:
     return warehouse
 
 
-@pytest.mark.spark
-def test_key_marts_are_the_same_on_duckdb_and_spark(tmp_path: Path) -> None:
-    """CSWH_TARGET_TEST_WAREHOUSE names a DuckDB sample already built by `cswh run` (`make
-    test` passes its own, which the Spark build only reads); without it the test builds one."""
-    if reason := _spark_available():
-        pytest.skip(reason)
-    env = os.environ | {
-        "CSWH_SPARK_DIR": str(tmp_path / "spark"),
-        "DBT_TARGET_PATH": str(tmp_path / "target"),
-        "DBT_LOG_PATH": str(tmp_path / "logs"),
-    }
-    given = os.environ.get("CSWH_TARGET_TEST_WAREHOUSE")
-    if given:
-        warehouse = Path(given).resolve()
-        assert warehouse.is_file(), f"CSWH_TARGET_TEST_WAREHOUSE={given} is not a file"
-    else:
-        warehouse = _build_duckdb_sample(tmp_path, env)
-    summary_path = tmp_path / "spark-summary.json"
-
-    # The Spark build keeps its own dbt artefacts: DuckDB's partial-parse state would not match.
-    env["DBT_TARGET_PATH"] = str(tmp_path / "target-spark")
+def _spark_build(
+    warehouse: Path, env: dict[str, str], summary_path: Path, *arguments: str
+) -> dict[str, object]:
+    """`python -m cswh.targets.spark build` in a subprocess; its summary, asserted ok."""
     completed = subprocess.run(
         [
             sys.executable,
@@ -208,9 +225,9 @@ def test_key_marts_are_the_same_on_duckdb_and_spark(tmp_path: Path) -> None:
             "build",
             "--warehouse",
             str(warehouse),
-            "--compare",
             "--summary-json",
             str(summary_path),
+            *arguments,
         ],
         cwd=REPO_ROOT,
         env=env,
@@ -223,12 +240,131 @@ def test_key_marts_are_the_same_on_duckdb_and_spark(tmp_path: Path) -> None:
         f"spark build failed or differs (exit {completed.returncode}): "
         f"{summary.get('differences')}\n{completed.stdout[-6000:]}\n{completed.stderr[-3000:]}"
     )
+    # A comparison of empty tables proves nothing.
+    for relation, counts in summary["marts_compared"].items():
+        assert counts["rows_spark"] > 0, f"{relation} is empty"
+    return summary
+
+
+@dataclass
+class SparkSample:
+    """A DuckDB sample, its landing folder, and the same sample built once on Spark."""
+
+    warehouse: Path
+    landing: Path
+    env: dict[str, str]
+    full_build: dict[str, object]
+
+
+@pytest.fixture(scope="module")
+def spark_sample(tmp_path_factory: pytest.TempPathFactory) -> SparkSample:
+    """CSWH_TARGET_TEST_WAREHOUSE names a DuckDB sample already built by `cswh run` beside its
+    `landing` folder (`make test` passes its own, which these tests only read); without it the
+    fixture builds one."""
+    if reason := _spark_available():
+        pytest.skip(reason)
+    folder = tmp_path_factory.mktemp("spark_sample")
+    env = os.environ | {
+        "CSWH_SPARK_DIR": str(folder / "spark"),
+        "DBT_TARGET_PATH": str(folder / "target"),
+        "DBT_LOG_PATH": str(folder / "logs"),
+    }
+    given = os.environ.get("CSWH_TARGET_TEST_WAREHOUSE")
+    if given:
+        warehouse = Path(given).resolve()
+        assert warehouse.is_file(), f"CSWH_TARGET_TEST_WAREHOUSE={given} is not a file"
+    else:
+        warehouse = _build_duckdb_sample(folder, env)
+    landing = warehouse.parent / "landing"
+    assert landing.is_dir(), f"no landing folder beside {warehouse}"
+    # The Spark builds keep their own dbt artefacts: DuckDB's partial-parse state would not match.
+    env["DBT_TARGET_PATH"] = str(folder / "target-spark")
+    summary = _spark_build(warehouse, env, folder / "spark-summary.json", "--compare")
+    return SparkSample(warehouse, landing, env, summary)
+
+
+@pytest.mark.spark
+def test_key_marts_are_the_same_on_duckdb_and_spark(spark_sample: SparkSample) -> None:
+    summary = spark_sample.full_build
     assert set(summary["marts_compared"]) == set(spark.KEY_MARTS)
-    # A comparison of empty marts proves nothing.
-    for mart, counts in summary["marts_compared"].items():
-        assert counts["rows_spark"] > 0, f"{mart} is empty"
     assert summary["tables_replicated"] >= 19
     print(
         f"spark: replicate {summary['replicate_seconds']}s, dbt build "
         f"{summary['dbt_build_seconds']}s, compare {summary['compare_seconds']}s"
     )
+
+
+def _partition_files(spark_folder: Path, relation: str) -> dict[str, set[str]]:
+    """Partition folder -> the Parquet files in it, for a partitioned Spark table."""
+    schema, table = relation.split(".")
+    root = spark_folder / "warehouse" / f"{schema}.db" / table
+    return {
+        partition.name: {file.name for file in partition.glob("*.parquet")}
+        for partition in root.iterdir()
+        if partition.is_dir() and "=" in partition.name
+    }
+
+
+@pytest.mark.spark
+def test_incremental_run_on_spark_matches_duckdb_and_rewrites_few_partitions(
+    spark_sample: SparkSample, tmp_path: Path
+) -> None:
+    """One more day of extracts, then only the incremental models run on both engines: Spark's
+    `insert_overwrite` of partitions must leave the same rows as DuckDB's `delete+insert` by key
+    (which test_incremental proves equal to a full refresh), and must rewrite only the partitions
+    the new day touches."""
+    landing = tmp_path / "landing"
+    shutil.copytree(spark_sample.landing, landing)
+    # Same file name as the sample: DuckDB names a file's catalog after it, and views store it.
+    warehouse = tmp_path / spark_sample.warehouse.name
+    shutil.copyfile(spark_sample.warehouse, warehouse)
+    append_next_day(landing)
+    next_day = load_landing(landing, warehouse)
+    assert next_day.ok and next_day.total("rows_loaded") > 0
+
+    env = spark_sample.env | {"CSWH_WAREHOUSE_PATH": str(warehouse)}
+    select = ["--select", "config.materialized:incremental"]
+    _run(
+        [
+            str(Path(sys.executable).with_name("dbt")),
+            "run",
+            *select,
+            "--project-dir",
+            ".",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(tmp_path / "target-duckdb"),
+            "--log-path",
+            str(tmp_path / "logs-duckdb"),
+            "--target",
+            "dev",
+        ],
+        env,
+    )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        relations = [
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables "
+                "where table_name in ({})".format(", ".join(f"'{m}'" for m in INCREMENTAL_MODELS))
+            ).fetchall()
+        ]
+    assert len(relations) == len(INCREMENTAL_MODELS), relations
+
+    spark_folder = Path(env["CSWH_SPARK_DIR"])
+    before = {relation: _partition_files(spark_folder, relation) for relation in PARTITIONED}
+    summary = _spark_build(
+        warehouse, env, tmp_path / "summary.json", "--compare-relations", *relations, *select
+    )
+    assert set(summary["marts_compared"]) == set(relations)
+
+    for relation, old in before.items():
+        new = _partition_files(spark_folder, relation)
+        assert set(new) >= set(old), f"{relation}: a partition disappeared"
+        rewritten = [name for name in new if new[name] != old.get(name)]
+        assert rewritten, f"{relation}: the new day rewrote no partition"
+        # A full rewrite would replace every file; the new day touches a few dates or weeks.
+        assert len(rewritten) <= MAX_REWRITTEN_SHARE * len(new), (
+            f"{relation}: {len(rewritten)} of {len(new)} partitions rewritten"
+        )

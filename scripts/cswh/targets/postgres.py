@@ -32,6 +32,12 @@ import duckdb
 
 from cswh import settings
 from cswh.raw_schema import RAW_SCHEMA
+from cswh.targets import (
+    FULL_REFRESH,
+    continues_previous_replica,
+    warehouse_loads,
+    with_full_refresh_unless_continued,
+)
 
 # The marts whose rows must be identical on DuckDB and PostgreSQL: revenue, movements, churn,
 # cohorts, health and escalations cover every kind of arithmetic and date logic the project does.
@@ -45,6 +51,8 @@ KEY_MARTS = (
     "dim_accounts",
 )
 MARTS_SCHEMA = "marts"
+# One row: the newest load of the last replication (the loader's audit is not replicated).
+REPLICA_STATE_TABLE = f"{RAW_SCHEMA}._replica_state"
 # Numbers must agree to this many decimal places (and in fact far beyond: see values_agree).
 COMPARE_DECIMAL_PLACES = 4
 COPY_CHUNK_BYTES = 1 << 20
@@ -343,6 +351,8 @@ class TableCopy:
 class ReplicationResult:
     tables: list[TableCopy] = field(default_factory=list)
     seconds: float = 0.0
+    # Whether the new replica only adds to the previous one (see continues_previous_replica).
+    continues_previous: bool = False
 
     @property
     def rows(self) -> int:
@@ -396,6 +406,8 @@ def replicate(
     already match is truncated and refilled (the staging views that read it survive); one whose
     columns changed is dropped with its dependent views (dbt recreates them) and re-created.
     Readers see the old replica or the new one, never a mix. Row counts are checked after copy.
+    The newest load replicated is recorded in `raw._replica_state`, so that the next replication
+    can tell whether it continues this one.
     """
     if not warehouse.exists():
         raise PostgresTargetError(f"warehouse {warehouse} not found: run `cswh load` first")
@@ -408,10 +420,15 @@ def replicate(
         source.execute("set TimeZone = 'UTC'")
         with target.cursor() as cursor, tempfile.TemporaryDirectory(prefix="cswh-pg-") as scratch:
             cursor.execute("set local TimeZone = 'UTC'")
+            loads = warehouse_loads(source)
+            result.continues_previous = continues_previous_replica(
+                _previous_newest_load(cursor), loads
+            )
             for schema, table in _duckdb_tables(source, schemas):
                 columns = _duckdb_columns(source, schema, table)
                 rows = _copy_table(source, cursor, schema, table, columns, Path(scratch))
                 result.tables.append(TableCopy(schema, table, rows))
+            _record_newest_load(cursor, loads[-1] if loads else None, warehouse)
         target.commit()
     except BaseException:
         target.rollback()
@@ -421,6 +438,27 @@ def replicate(
         source.close()
     result.seconds = time.monotonic() - started
     return result
+
+
+def _previous_newest_load(cursor: Any) -> str | None:
+    cursor.execute("select to_regclass(%s)", (REPLICA_STATE_TABLE,))
+    if cursor.fetchone()[0] is None:
+        return None
+    cursor.execute(f"select newest_load_id from {REPLICA_STATE_TABLE}")
+    row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def _record_newest_load(cursor: Any, newest_load: str | None, warehouse: Path) -> None:
+    cursor.execute(
+        f"create table if not exists {REPLICA_STATE_TABLE} "
+        "(newest_load_id varchar, warehouse varchar, replicated_at timestamp)"
+    )
+    cursor.execute(f"delete from {REPLICA_STATE_TABLE}")
+    cursor.execute(
+        f"insert into {REPLICA_STATE_TABLE} values (%s, %s, now() at time zone 'UTC')",
+        (newest_load, str(warehouse)),
+    )
 
 
 def _copy_table(
@@ -507,6 +545,9 @@ def timed_build(
         start_server(connection)
     server_seconds = time.monotonic() - began
     replication = replicate(warehouse, connection)
+    dbt_arguments = with_full_refresh_unless_continued(
+        replication.continues_previous, dbt_arguments
+    )
     build_began = time.monotonic()
     exit_code = dbt_build(connection, *dbt_arguments)
     build_seconds = time.monotonic() - build_began
@@ -518,6 +559,7 @@ def timed_build(
         "server_start_seconds": round(server_seconds, 2),
         "replicate_seconds": round(replication.seconds, 2),
         "dbt_build_seconds": round(build_seconds, 2),
+        "full_refresh": FULL_REFRESH in dbt_arguments,
         "total_seconds": round(time.monotonic() - began, 2),
         "dbt_exit_code": exit_code,
         "ok": exit_code == 0,

@@ -6,6 +6,8 @@ result by replication, so both engines model exactly the same rows.
     python -m cswh.targets.spark replicate --warehouse W   # DuckDB raw schema -> Parquet + catalog
     python -m cswh.targets.spark build --warehouse W       # replicate + dbt build --target spark
     python -m cswh.targets.spark build --warehouse W --compare   # ... then compare key marts
+    python -m cswh.targets.spark build --warehouse W --compare-relations staging.stg_x \
+        --select stg_x                                    # ... build and compare other relations
 
 dbt-spark's `session` method runs Spark inside the dbt process, so tables must outlive that
 process: the `spark` output of `profiles.yml` keeps a Hive metastore on embedded Derby and the
@@ -34,6 +36,12 @@ import duckdb
 
 from cswh import settings
 from cswh.raw_schema import RAW_SCHEMA
+from cswh.targets import (
+    FULL_REFRESH,
+    continues_previous_replica,
+    warehouse_loads,
+    with_full_refresh_unless_continued,
+)
 
 TARGET_NAME = "spark"
 # Same marts as the PostgreSQL comparison: revenue, movements, churn, cohorts, health and
@@ -48,9 +56,14 @@ KEY_MARTS = (
     "dim_accounts",
 )
 MARTS_SCHEMA = "marts"
+# The newest load of the last replication, in CSWH_SPARK_DIR.
+REPLICA_STATE_FILE = "replica_state.json"
 # Sums are compared at this many decimal places: double arithmetic may differ in the last bits
 # between engines (summation order), never at the fourth decimal of an amount or a rate.
 COMPARE_DECIMAL_PLACES = 4
+# A ratio `1.0 * a / b` is a double on DuckDB and a decimal of at least 6 places on Spark, so each
+# value may differ by half a unit of the sixth decimal and a sum of n of them by n times that.
+RATIO_ROUNDING_PER_ROW = 0.5e-6
 NUMERIC_TYPE_PREFIXES = ("bigint", "integer", "smallint", "tinyint", "hugeint", "decimal", "double")
 NUMERIC_TYPE_PREFIXES += ("float", "real", "numeric", "ubigint", "uinteger")
 # Exit codes, as the cswh CLI uses them.
@@ -125,6 +138,8 @@ def run_query(sql: str) -> list[tuple]:
 class ReplicationResult:
     tables: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    # Whether the new replica only adds to the previous one (see continues_previous_replica).
+    continues_previous: bool = False
 
     @property
     def rows(self) -> int:
@@ -194,9 +209,16 @@ def replicate(warehouse: Path) -> ReplicationResult:
     """Export the raw layer to Parquet and register each table in Spark's catalog as raw.<table>.
 
     Registration is the project macro `spark_register_parquet_tables`, run through dbt so that it
-    uses the very session settings (metastore, warehouse folder) the build will use.
+    uses the very session settings (metastore, warehouse folder) the build will use. The newest
+    load replicated is recorded in CSWH_SPARK_DIR/replica_state.json, so that the next
+    replication can tell whether it continues this one.
     """
     started = time.monotonic()
+    state_path = spark_dir() / REPLICA_STATE_FILE
+    previous = json.loads(state_path.read_text()) if state_path.exists() else {}
+    state_path.unlink(missing_ok=True)  # until this replication has succeeded
+    with duckdb.connect(str(warehouse), read_only=True) as source:
+        loads = warehouse_loads(source)
     exported = export_raw_parquet(warehouse)
     tables = {name: str(raw_parquet_dir() / name) for name in exported}
     result = invoke_dbt(
@@ -218,7 +240,13 @@ def replicate(warehouse: Path) -> ReplicationResult:
     wrong = {name: counts for name, counts in wrong.items() if counts[0] != counts[1]}
     if wrong:
         raise SparkTargetError(f"Spark row counts differ from DuckDB (spark, duckdb): {wrong}")
-    return ReplicationResult(tables=replicated, seconds=time.monotonic() - started)
+    newest = loads[-1] if loads else None
+    state_path.write_text(json.dumps({"newest_load_id": newest, "warehouse": str(warehouse)}))
+    return ReplicationResult(
+        tables=replicated,
+        seconds=time.monotonic() - started,
+        continues_previous=continues_previous_replica(previous.get("newest_load_id"), loads),
+    )
 
 
 # --------------------------------------------------------------------------- engine comparison
@@ -230,10 +258,18 @@ class MartFingerprint:
 
     rows: int
     sums: dict[str, float | None]
+    # Columns that are doubles on DuckDB: ratios, which Spark computes in 6-place decimals.
+    ratios: frozenset[str] = frozenset()
 
 
-def _fingerprint_sql(mart: str, columns: Sequence[tuple[str, str]]) -> str:
-    """One query whose single row fingerprints a mart; the same SQL on DuckDB and on Spark."""
+def _qualified(relation: str) -> tuple[str, str]:
+    """(schema, table) of `schema.table`, or of a bare mart name."""
+    schema, _, table = relation.rpartition(".")
+    return schema or MARTS_SCHEMA, table
+
+
+def _fingerprint_sql(relation: str, columns: Sequence[tuple[str, str]]) -> str:
+    """One query whose single row fingerprints a relation; the same SQL on DuckDB and Spark."""
     measures = ["count(*)"]
     for name, data_type in columns:
         kind = data_type.lower()
@@ -242,7 +278,8 @@ def _fingerprint_sql(mart: str, columns: Sequence[tuple[str, str]]) -> str:
         elif kind.startswith(NUMERIC_TYPE_PREFIXES):
             # double: a decimal sum can overflow its precision on Spark, where DuckDB widens it.
             measures.append(f"sum(cast({name} as double))")
-    return f"select {', '.join(measures)} from {MARTS_SCHEMA}.{mart}"
+    schema, table = _qualified(relation)
+    return f"select {', '.join(measures)} from {schema}.{table}"
 
 
 def _measured_columns(columns: Sequence[tuple[str, str]]) -> list[str]:
@@ -256,7 +293,7 @@ def _measured_columns(columns: Sequence[tuple[str, str]]) -> list[str]:
 def fingerprint_marts(
     warehouse: Path, query_spark: Callable[[str], list[tuple]], marts: Sequence[str] = KEY_MARTS
 ) -> dict[str, tuple[MartFingerprint, MartFingerprint]]:
-    """(DuckDB, Spark) fingerprints of each mart; the columns are the DuckDB mart's."""
+    """(DuckDB, Spark) fingerprints of each mart (or `schema.table`); DuckDB's columns."""
     source = duckdb.connect(str(warehouse), read_only=True)
     fingerprints = {}
     try:
@@ -264,10 +301,12 @@ def fingerprint_marts(
             columns = source.execute(
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = ? and table_name = ? order by ordinal_position",
-                [MARTS_SCHEMA, mart],
+                list(_qualified(mart)),
             ).fetchall()
             if not columns:
-                raise SparkTargetError(f"{MARTS_SCHEMA}.{mart} is missing from {warehouse}")
+                raise SparkTargetError(
+                    "{}.{} is missing from {}".format(*_qualified(mart), warehouse)
+                )
             sql = _fingerprint_sql(mart, columns)
             measured = _measured_columns(columns)
             duckdb_row = source.execute(sql).fetchone()
@@ -279,6 +318,9 @@ def fingerprint_marts(
                         name: None if value is None else float(value)
                         for name, value in zip(measured, row[1:], strict=True)
                     },
+                    ratios=frozenset(
+                        name for name, data_type in columns if data_type.upper() == "DOUBLE"
+                    ),
                 )
                 for row in (duckdb_row, spark_row)
             )
@@ -287,9 +329,11 @@ def fingerprint_marts(
     return fingerprints
 
 
-def _same_number(left: float | None, right: float | None) -> bool:
+def _same_number(left: float | None, right: float | None, tolerance: float = 0.0) -> bool:
     if left is None or right is None:
         return left is right
+    if abs(left - right) <= tolerance:
+        return True
     rounded_left = round(Decimal(left), COMPARE_DECIMAL_PLACES)
     rounded_right = round(Decimal(right), COMPARE_DECIMAL_PLACES)
     # Large sums of doubles may differ in their last bits, which round() alone cannot absorb.
@@ -304,7 +348,8 @@ def differences(fingerprints: dict[str, tuple[MartFingerprint, MartFingerprint]]
             found.append(f"{mart}: {on_duckdb.rows} rows on DuckDB, {on_spark.rows} on Spark")
         for column, duckdb_sum in on_duckdb.sums.items():
             spark_sum = on_spark.sums[column]
-            if not _same_number(duckdb_sum, spark_sum):
+            tolerance = RATIO_ROUNDING_PER_ROW * on_duckdb.rows if column in on_duckdb.ratios else 0
+            if not _same_number(duckdb_sum, spark_sum, tolerance):
                 found.append(f"{mart}.{column}: sum {duckdb_sum} on DuckDB, {spark_sum} on Spark")
     return found
 
@@ -313,11 +358,18 @@ def differences(fingerprints: dict[str, tuple[MartFingerprint, MartFingerprint]]
 
 
 def build(
-    warehouse: Path, dbt_arguments: Sequence[str] = (), compare: bool = False
+    warehouse: Path,
+    dbt_arguments: Sequence[str] = (),
+    compare: bool = False,
+    relations: Sequence[str] = KEY_MARTS,
 ) -> dict[str, Any]:
-    """Replicate, `dbt build --target spark` and optionally compare key marts; a timed summary."""
+    """Replicate, `dbt build --target spark` and optionally compare ``relations`` (marts or
+    `schema.table`) with the DuckDB warehouse; a timed summary."""
     began = time.monotonic()
     replication = replicate(warehouse)
+    dbt_arguments = with_full_refresh_unless_continued(
+        replication.continues_previous, dbt_arguments
+    )
     build_began = time.monotonic()
     result = invoke_dbt("build", *dbt_arguments)
     summary: dict[str, Any] = {
@@ -329,6 +381,7 @@ def build(
         "replicate_seconds": round(replication.seconds, 1),
         "dbt_build_seconds": round(time.monotonic() - build_began, 1),
         "dbt_ok": bool(result.success),
+        "full_refresh": FULL_REFRESH in dbt_arguments,
         "differences": [],
     }
     # Compared even when a data test failed: the marts exist, and a difference explains more
@@ -336,7 +389,7 @@ def build(
     if compare:
         compare_began = time.monotonic()
         try:
-            fingerprints = fingerprint_marts(warehouse, run_query)
+            fingerprints = fingerprint_marts(warehouse, run_query, relations)
         except SparkTargetError as error:
             summary["differences"] = [f"comparison impossible: {error}"]
         else:
@@ -380,6 +433,13 @@ def main(argv: list[str] | None = None) -> int:
                 help="after the build, compare row counts and column sums of the key marts with "
                 "the DuckDB warehouse (which must have been built by dbt)",
             )
+            command.add_argument(
+                "--compare-relations",
+                nargs="+",
+                metavar="RELATION",
+                help="compare these instead of the key marts (a mart name or schema.table); "
+                "implies --compare",
+            )
             command.add_argument("--summary-json", type=Path, help="also write the summary here")
     args, dbt_arguments = parser.parse_known_args(argv)
     if dbt_arguments and args.command != "build":
@@ -393,7 +453,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"to {raw_parquet_dir()} in {replication.seconds:.1f}s"
             )
             return EXIT_OK
-        summary = build(args.warehouse, dbt_arguments, compare=args.compare)
+        summary = build(
+            args.warehouse,
+            dbt_arguments,
+            compare=args.compare or bool(args.compare_relations),
+            relations=args.compare_relations or KEY_MARTS,
+        )
     except SparkTargetError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -405,7 +470,11 @@ def main(argv: list[str] | None = None) -> int:
         f"spark build {'passed' if summary['ok'] else 'FAILED'}: replicated "
         f"{summary['rows_replicated']:,} rows in {summary['replicate_seconds']}s, dbt build "
         f"{summary['dbt_build_seconds']}s"
-        + (f", {len(summary.get('marts_compared', {}))} marts compared" if args.compare else "")
+        + (
+            f", {len(summary.get('marts_compared', {}))} relations compared"
+            if "marts_compared" in summary
+            else ""
+        )
         + f"; {summary['total_seconds']}s in all"
     )
     return EXIT_OK if summary["ok"] else EXIT_BUILD_FAILED
