@@ -100,6 +100,20 @@ weights as (
 
 ),
 
+-- The tier is joined before the unpivot below: a planner cannot estimate joins on the
+-- unpivot's literal component names, and PostgreSQL then nested-looped accounts over it.
+paying_account_weeks as (
+
+    select
+        indicators.*,
+        accounts.touch_tier
+    from indicators
+    inner join accounts
+        on indicators.account_id = accounts.account_id
+    where indicators.is_paying
+
+),
+
 indicator_values as (
 
     {% for component in components %}
@@ -107,12 +121,12 @@ indicator_values as (
             account_week_id,
             account_id,
             week_start_date,
+            touch_tier,
             account_age_days,
             '{{ component.component }}' as component,
             '{{ component.indicator }}' as indicator,
             cast({{ component.value }} as {{ dbt.type_numeric() }}) as indicator_value
-        from indicators
-        where is_paying
+        from paying_account_weeks
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -124,7 +138,7 @@ scored as (
         indicator_values.account_week_id,
         indicator_values.account_id,
         indicator_values.week_start_date,
-        accounts.touch_tier,
+        indicator_values.touch_tier,
         indicator_values.component,
         indicator_values.indicator,
         indicator_values.indicator_value,
@@ -150,15 +164,13 @@ scored as (
             end as {{ type_decimal(9, 4) }}
         ) as component_score
     from indicator_values
-    inner join accounts
-        on indicator_values.account_id = accounts.account_id
     inner join component_settings
         on
             indicator_values.component = component_settings.component
             and indicator_values.indicator = component_settings.indicator
     inner join weights
         on
-            accounts.touch_tier = weights.touch_tier
+            indicator_values.touch_tier = weights.touch_tier
             and indicator_values.component = weights.component
 
 ),
