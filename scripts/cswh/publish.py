@@ -118,6 +118,15 @@ def publish(candidate: Path, published: Path) -> None:
     os.replace(candidate, published)
 
 
+def published_build_results(published: Path) -> Path:
+    """dbt's run_results.json of the build that produced the published warehouse.
+
+    A copy beside the quality results: target/run_results.json is rewritten by the next dbt
+    command of any kind (`dbt docs generate` included), this one only by the next publish.
+    """
+    return quality_dir_for(published) / "dbt_run_results.json"
+
+
 def stale_sources(sources_json: Path) -> list[str]:
     """Source tables whose freshness check errored in the last `dbt source freshness`."""
     if not sources_json.exists():
@@ -215,6 +224,11 @@ def run_pipeline(
                 ),
             )
     publish(candidate, published)
+    kept_results = published_build_results(published)
+    kept_results.unlink(missing_ok=True)  # never describe this warehouse by an older build
+    if run_results.exists():
+        kept_results.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(run_results, kept_results)
     return RunResult(
         published=True,
         load=load,

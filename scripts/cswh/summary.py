@@ -106,6 +106,15 @@ def export_line(export_dir: Path) -> str:
     )
 
 
+def _build_results(warehouse: Path, target_path: Path) -> Path:
+    """The published build's dbt results, else the last dbt command's (a warehouse built
+    without `cswh run`)."""
+    from cswh.publish import published_build_results
+
+    kept = published_build_results(warehouse)
+    return kept if kept.exists() else target_path / "run_results.json"
+
+
 def render(
     warehouse: Path,
     landing: Path,
@@ -129,7 +138,7 @@ def render(
         f"  rows        read {summary['rows_read']:,}, loaded {summary['rows_loaded']:,}, "
         f"quarantined {summary['rows_quarantined']:,} (files loaded {summary['files_loaded']}, "
         f"refused {summary['files_refused']}; why: loader.quarantined_rows)",
-        f"  dbt         {dbt_line(target_path / 'run_results.json')}",
+        f"  dbt         {dbt_line(_build_results(warehouse, target_path))}",
         f"  schemas     {schemas}",
         f"  parquet     {export_line(export_dir)}",
         f"  data docs   {(warehouse.parent / 'quality' / 'data_docs' / 'index.html').resolve()}",

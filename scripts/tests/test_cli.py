@@ -257,6 +257,24 @@ def test_the_summary_counts_dbt_results_and_names_every_place_to_look(tmp_path):
     assert "http://localhost:8501" in text and "data_docs/index.html" in text
 
 
+def test_the_summary_counts_the_published_build_not_the_last_dbt_command(tmp_path):
+    # `make demo` runs `dbt docs generate` after `cswh run`; it rewrites target/run_results.json.
+    warehouse = tmp_path / "w.duckdb"
+    make_marts_warehouse(warehouse)
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "run_results.json").write_text(json.dumps({"results": []}))
+    kept = publish.published_build_results(warehouse)
+    kept.parent.mkdir(parents=True)
+    results = [
+        {"unique_id": "model.p.a", "status": "success"},
+        {"unique_id": "test.p.t1", "status": "pass"},
+    ]
+    kept.write_text(json.dumps({"results": results}))
+    text = summary.render(warehouse, tmp_path, target_path=target)
+    assert "1 models/seeds built, 0 errored; tests 1 passed, 0 warned, 0 failed" in text
+
+
 def test_no_op_and_warn_are_not_reported_as_failed_checks(tmp_path):
     run_results = tmp_path / "run_results.json"
     results = [

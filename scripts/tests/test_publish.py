@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from cswh import publish
 from cswh.contracts import ENTITIES
 from cswh.generate import generate_landing
 
@@ -74,6 +76,9 @@ def test_a_passing_run_publishes_and_leaves_no_candidate(published):
     assert warehouse.exists()
     assert not warehouse.with_name(warehouse.name + ".candidate").exists()
     assert count(warehouse, "select count(*) from marts.fct_account_mrr_monthly") > 0
+    # The published build's dbt results outlive target/run_results.json (make demo's summary).
+    kept = json.loads(publish.published_build_results(warehouse).read_text())["results"]
+    assert any(result["unique_id"].startswith("test.") for result in kept)
 
 
 def test_no_built_mart_carries_personal_data(published):
