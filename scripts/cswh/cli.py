@@ -16,8 +16,11 @@ from datetime import date
 from pathlib import Path
 
 from cswh import settings
+from cswh.disk import DiskFull, disk_full
 from cswh.load import LoadResult
+from cswh.lock import WAIT_ENV, WarehouseBusy, warehouse_lock
 from cswh.progress import Progress, stream_dbt
+from cswh.publish import build_ran_out_of_space
 
 EXIT_OK = 0
 EXIT_INPUT_REFUSED = 1
@@ -25,6 +28,8 @@ EXIT_USAGE = 2
 EXIT_BUILD_FAILED = 3
 EXIT_CONTRACTS_STALE = 4
 EXIT_EXPORT_FAILED = 5
+EXIT_BUSY = 6
+EXIT_DISK_FULL = 7
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 
 EXIT_CODES = {
@@ -35,6 +40,9 @@ EXIT_CODES = {
     EXIT_CONTRACTS_STALE: "the dbt YAML is out of date with the contracts (cswh contracts)",
     EXIT_EXPORT_FAILED: "Parquet export failed; after `cswh run` the warehouse WAS published "
     "and the previous export stays",
+    EXIT_BUSY: "another command is writing the warehouse (one writer at a time; see --wait)",
+    EXIT_DISK_FULL: "disk full: the partial candidate or export was removed; the published "
+    "warehouse is unchanged (after a publish: the export failed, the warehouse WAS published)",
     EXIT_INTERRUPTED: "interrupted (Ctrl-C); a run leaves the published warehouse unchanged",
 }
 EXIT_CODES_EPILOG = "exit codes:\n" + "\n".join(
@@ -70,12 +78,23 @@ def cmd_load(args: argparse.Namespace) -> int:
     from cswh.load import load_landing
 
     try:
-        result = load_landing(Path(args.landing), Path(args.warehouse), progress=Progress())
+        result = load_landing(
+            Path(args.landing),
+            Path(args.warehouse),
+            progress=Progress(),
+            wait_seconds=_wait_seconds(args),
+        )
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INPUT_REFUSED
     _report_load(result)
     return EXIT_OK if result.ok else EXIT_INPUT_REFUSED
+
+
+def _wait_seconds(args: argparse.Namespace) -> float:
+    from cswh.lock import wait_seconds_setting
+
+    return args.wait if args.wait is not None else wait_seconds_setting()
 
 
 def _report_load(result: LoadResult) -> None:
@@ -86,10 +105,18 @@ def _report_load(result: LoadResult) -> None:
             print(f"warning: {file.path}: {file.message}", file=sys.stderr)
     for file in result.refused:
         print(f"error: {file.path}: refused: {file.message}", file=sys.stderr)
+    names = ", ".join(sorted(f.path.name for f in result.ignored)[:3])
+    more = ", ..." if len(result.ignored) > 3 else ""
+    ignored = (
+        f", {len(result.ignored)} hidden or metadata file(s) ignored ({names}{more})"
+        if result.ignored
+        else ""
+    )
     print(
         f"load {result.load_id}: {len(loaded)} file(s) loaded, {len(skipped)} already loaded, "
-        f"{len(result.refused)} refused; rows read {result.total('rows_read'):,}, loaded "
-        f"{result.total('rows_loaded'):,}, quarantined {result.total('rows_quarantined'):,}"
+        f"{len(result.refused)} refused{ignored}; rows read {result.total('rows_read'):,}, "
+        f"loaded {result.total('rows_loaded'):,}, quarantined "
+        f"{result.total('rows_quarantined'):,}"
     )
 
 
@@ -136,8 +163,13 @@ def cmd_build(args: argparse.Namespace) -> int:
     from cswh.summary import dbt_line
 
     started = time.monotonic()
-    code = run_dbt(Path(args.warehouse), *_build_arguments(args), verbose=args.verbose)
-    outcome = dbt_line(settings.dbt_target_path() / "run_results.json")
+    warehouse = Path(args.warehouse)
+    with warehouse_lock(warehouse, "cswh build", _wait_seconds(args)):
+        code = run_dbt(warehouse, *_build_arguments(args), verbose=args.verbose)
+    run_results = settings.dbt_target_path() / "run_results.json"
+    outcome = dbt_line(run_results)
+    if code != 0 and build_ran_out_of_space(run_results, warehouse):
+        raise disk_full("running dbt build on", warehouse)
     if code != 0:
         print(
             f"error: dbt build failed (exit {code}): {outcome}; the failures are above, every "
@@ -163,6 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=Progress(),
         freshness=lambda candidate: run_dbt(candidate, "source", "freshness", verbose=args.verbose),
         quality_dir=quality_dir_for(published),
+        wait_seconds=_wait_seconds(args),
     )
     if result.load is not None:
         _report_load(result.load)
@@ -199,6 +232,14 @@ def _export(warehouse: Path, export_dir: Path, partition_rows: int | None) -> in
 
     try:
         exported = export_marts(warehouse, export_dir, min_rows=partition_rows, progress=Progress())
+    except DiskFull as error:
+        print(f"error: {error}", file=sys.stderr)
+        print(
+            f"  the warehouse {warehouse} is not affected; the partial export was removed and "
+            f"the previous export in {export_dir} (if any) is unchanged",
+            file=sys.stderr,
+        )
+        return EXIT_DISK_FULL
     except ExportError as error:
         print(f"error: Parquet export failed: {error}", file=sys.stderr)
         print(
@@ -254,6 +295,16 @@ def _add_warehouse(sub: argparse.ArgumentParser) -> None:
         "--warehouse",
         default=str(settings.warehouse_path()),
         help="DuckDB warehouse file (default: %(default)s, set by $CSWH_WAREHOUSE_PATH)",
+    )
+
+
+def _add_wait(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument(
+        "--wait",
+        type=float,
+        metavar="SECONDS",
+        help="when another command is writing the warehouse, wait up to this long for it "
+        f"(default: ${WAIT_ENV} or 0: refuse at once with exit 6)",
     )
 
 
@@ -343,6 +394,7 @@ def add_load(commands: Subcommands) -> None:
     )
     _add_landing(sub, "landing folder of extract files")
     _add_warehouse(sub)
+    _add_wait(sub)
 
 
 def add_build(commands: Subcommands) -> None:
@@ -362,6 +414,7 @@ def add_build(commands: Subcommands) -> None:
         help="rebuild incremental models from all raw data (after changing their columns, or "
         "to repair anything older than their lookback)",
     )
+    _add_wait(sub)
     _add_verbose(sub)
 
 
@@ -386,6 +439,7 @@ def add_run(commands: Subcommands) -> None:
     sub.add_argument(
         "--no-export", action="store_true", help="publish without writing the Parquet export"
     )
+    _add_wait(sub)
     _add_verbose(sub)
 
 
@@ -458,6 +512,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
+    except WarehouseBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BUSY
+    except DiskFull as error:
+        print(f"error: {error}", file=sys.stderr)
+        print("  the published warehouse is unchanged", file=sys.stderr)
+        return EXIT_DISK_FULL
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import duckdb
 
+from cswh.disk import disk_full, is_disk_full
+
 EXPORT_DIR_ENV = "CSWH_EXPORT_DIR"
 PARTITION_ROWS_ENV = "CSWH_EXPORT_PARTITION_ROWS"
 DEFAULT_PARTITION_MIN_ROWS = 100_000
@@ -258,6 +260,8 @@ def export_marts(
     except BaseException as error:
         # Also on KeyboardInterrupt: the previous export stays current, the partial one goes.
         shutil.rmtree(partial_dir, ignore_errors=True)
+        if isinstance(error, (OSError, ExportError)) and is_disk_full(error):
+            raise disk_full("writing the Parquet export", partial_dir) from error
         if isinstance(error, OSError):
             raise ExportError(f"writing {partial_dir}: {error}") from error
         raise

@@ -1,27 +1,42 @@
 """Loader: check extract files against their contracts and load them into the raw schema.
 
-Guarantees (each has a test):
+Guarantees (each has a test; the README's loader table lists them):
 - every data row read from a file is either loaded into ``raw`` or written to the quarantine table
   with its reason, and the load-audit table says how many of each;
+- every path under the landing folder is accounted for: an extract is loaded, skipped (content
+  already loaded) or refused; anything else (unknown folder, unsupported type, subfolder, dangling
+  link, unreadable file) is refused with an audit row naming it, and hidden files (in-progress
+  transfers) are ignored with an audit row. Nothing is skipped silently;
+- a file name is a path, never a pattern: ``[ab].csv`` or ``*.csv`` loads that file's own rows;
+- a file is read once: its hash and its rows come from the same bytes, and a file that changes
+  while it is read (still being written) is refused and tried again by the next load;
 - a file is loaded in one transaction: a crash part-way leaves nothing of it, and the next run
   loads it whole;
 - a file whose content was already loaded is skipped, so loading twice adds nothing;
 - a file that cannot be read at all is refused with one message naming it and the problem; the
   other files still load and the run reports failure;
+- every field is trimmed; a field that is empty or only whitespace is missing (null), so
+  ``'id '`` and ``'id'`` are one key and a blank required field is quarantined;
 - a row whose foreign key points at no row of the referenced entity (neither already in ``raw``
   nor earlier in the same run) is quarantined: files are loaded parents first so that a child
   arriving with its parent in the same delivery is accepted;
-- a row recording an event in the future (past the load time plus a tolerance) is quarantined.
+- a row recording an event in the future (past the load time plus a tolerance) is quarantined;
+- a full disk stops the load with :class:`cswh.disk.DiskFull` (nothing of the current file kept).
+
+Row numbers: ``_source_row_number`` and the quarantine's ``source_row_number`` are the physical
+line of a CSV record (the header is line 1; a record whose quoted field spans lines has the
+number of its first line) and the 1-based row of a Parquet file.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
+import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,6 +47,17 @@ import numpy as np
 import pyarrow as pa
 
 from cswh.contracts import ENTITIES, Column, Entity
+from cswh.disk import disk_full, is_disk_full
+from cswh.landing import (
+    FileRefused,
+    LandingProblem,
+    Snapshot,
+    extract_format,
+    has_extract_files,
+    read_snapshot,
+    scan_landing,
+)
+from cswh.lock import warehouse_lock
 from cswh.raw_schema import (
     LOAD_AUDIT_TABLE,
     LOADER_DDL,
@@ -41,17 +67,21 @@ from cswh.raw_schema import (
     raw_table_ddl,
 )
 
-SUPPORTED_SUFFIXES = (".csv", ".parquet")
-
-# Test hook: crash the process after a file's rows are inserted but before its commit, to prove
-# that a half-loaded file leaves nothing behind.
+# Test hooks: crash the process after a file's rows are inserted but before its commit (to prove
+# a half-loaded file leaves nothing behind), or right after its commit (to leave committed rows
+# in the write-ahead log, as a crash or power cut between two files does).
 CRASH_BEFORE_COMMIT_ENV = "CSWH_LOADER_CRASH_BEFORE_COMMIT"
+CRASH_AFTER_COMMIT_ENV = "CSWH_LOADER_CRASH_AFTER_COMMIT"
 
 # How far past the load time an event timestamp may lie before the row is quarantined. Clocks
 # differ between systems, hence a default of one day; a landing written by the generator for days
 # after today's date needs a larger value.
 FUTURE_TOLERANCE_ENV = "CSWH_LOADER_FUTURE_TOLERANCE_DAYS"
 DEFAULT_FUTURE_TOLERANCE_DAYS = 1.0
+
+# Trimmed from both ends of every field: ASCII whitespace, the no-break space spreadsheets insert
+# and a stray byte-order mark. Whitespace inside a value is kept.
+TRIMMED_CHARACTERS = " \t\n\r\f\v\u00a0\ufeff"
 
 # Dates that legitimately lie ahead: plans, schedules and service periods billed in advance. Every
 # other date or timestamp column records something that already happened, so a value in the
@@ -86,15 +116,11 @@ _TIMESTAMP_PATTERN = (
 )
 
 
-class FileRefused(Exception):
-    """The file as a whole cannot be loaded; the message says why and what to do."""
-
-
 @dataclass
 class FileResult:
     path: Path
     entity: str | None
-    status: str  # loaded | skipped | refused
+    status: str  # loaded | skipped | refused | ignored
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -110,12 +136,21 @@ class LoadResult:
     def refused(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "refused"]
 
+    @property
+    def ignored(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "ignored"]
+
     def total(self, attribute: str) -> int:
         return sum(getattr(f, attribute) for f in self.files)
 
     @property
     def ok(self) -> bool:
         return not self.refused
+
+
+# Called with each file's parsed records (all text, before any check), e.g. by `cswh run` to
+# run the Great Expectations extract suite on exactly the rows the loader reads.
+RecordsHook = Callable[[Entity, str, pa.Table], None]
 
 
 def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
@@ -132,66 +167,6 @@ def ensure_loader_tables(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(raw_table_ddl(entity))
 
 
-def load_order(entities: Iterable[Entity] = ENTITIES) -> list[Entity]:
-    """Entities with every referenced entity before its referrers (stable: contract order).
-
-    Self-references (a contact's manager is a contact) do not constrain the order; they are checked
-    against the same file instead.
-    """
-    pending = list(entities)
-    names = {entity.name for entity in pending}
-    placed: list[Entity] = []
-    done: set[str] = set()
-    while pending:
-        ready = next(
-            (
-                entity
-                for entity in pending
-                if all(
-                    parent in done or parent == entity.name or parent not in names
-                    for parent, _ in entity.references.values()
-                )
-            ),
-            None,
-        )
-        if ready is None:
-            cycle = ", ".join(entity.name for entity in pending)
-            raise ValueError(f"the contracts' references form a cycle among: {cycle}")
-        placed.append(ready)
-        done.add(ready.name)
-        pending.remove(ready)
-    return placed
-
-
-def discover_files(landing_dir: Path) -> list[tuple[Entity, Path]]:
-    """Every extract file under ``<landing>/<source>/<entity>/``: referenced entities first, then
-    name order per entity, so parents are in ``raw`` before their children are checked."""
-    found: list[tuple[Entity, Path]] = []
-    for entity in load_order():
-        folder = landing_dir / entity.source / entity.name
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.iterdir()):
-            if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-                found.append((entity, path))
-    return found
-
-
-def _has_extract_files(landing_dir: Path, entity: Entity) -> bool:
-    folder = landing_dir / entity.source / entity.name
-    return folder.is_dir() and any(
-        path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES for path in folder.iterdir()
-    )
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -203,9 +178,8 @@ def _identifier(name: str) -> str:
 # ------------------------------------------------------------------------------------ reading
 
 
-def _check_csv_header(path: Path, entity: Entity) -> None:
-    with path.open("rb") as handle:
-        first_line = handle.readline()
+def _check_csv_header(content: bytes, entity: Entity) -> None:
+    first_line = content.split(b"\n", 1)[0]
     if not first_line.strip():
         raise FileRefused(
             "the file is empty (no header line); re-export it with a header row: "
@@ -224,6 +198,7 @@ def _check_columns(header: list[str], entity: Entity, delimiter_hint: str = "") 
     expected = entity.column_names
     if header == expected:
         return
+    repeated = [name for name, count in Counter(header).items() if count > 1]
     missing = [name for name in expected if name not in header]
     unexpected = [name for name in header if name not in expected]
     if len(header) == 1 and any(sep in delimiter_hint for sep in (";", "\t", "|")):
@@ -232,6 +207,11 @@ def _check_columns(header: list[str], entity: Entity, delimiter_hint: str = "") 
             "with ',' between fields"
         )
     problems = []
+    if repeated:
+        problems.append(
+            "column(s) named more than once in the header: "
+            + ", ".join(f"{name} ({Counter(header)[name]} times)" for name in repeated)
+        )
     if missing:
         problems.append("missing column(s) " + ", ".join(missing))
     if unexpected:
@@ -246,25 +226,55 @@ def _check_columns(header: list[str], entity: Entity, delimiter_hint: str = "") 
     )
 
 
-def _count_csv_records(path: Path) -> int:
-    """Data records in a CSV file, counted independently of DuckDB's reader."""
-    with path.open("rb") as handle:
-        data = handle.read()
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    quick = sum(1 for line in lines[1:] if line.strip(b"\r"))
-    if b'"' not in data:
-        return quick
-    # Quoted fields may hold line breaks: count records with a real CSV parser.
-    text = data.decode("utf-8", errors="replace")
-    return sum(1 for row in csv.reader(io.StringIO(text)) if row) - 1
+@dataclass(frozen=True)
+class CsvLayout:
+    """Where each data record of a CSV file starts, told apart from blank lines.
+
+    ``lines``: the physical line (1-based, header = 1) where each record starts.
+    ``ordinals``: the same record's number as DuckDB's reader counts it in ``reject_errors``
+    (one per record or blank line, so a quoted field spanning lines counts once).
+    """
+
+    lines: np.ndarray
+    ordinals: np.ndarray
+
+
+def csv_layout(content: bytes) -> CsvLayout:
+    """Record positions, found independently of DuckDB's reader (which counts them)."""
+    if b'"' not in content:
+        # No quoting: every non-blank line is one record, and DuckDB's count is the line number.
+        codes = np.frombuffer(content, dtype=np.uint8)
+        breaks = np.flatnonzero(codes == 10)
+        starts = np.concatenate(([0], breaks + 1))
+        ends = np.concatenate((breaks, [len(codes)]))
+        if starts[-1] == len(codes):  # the text ends with a line break: no last line
+            starts, ends = starts[:-1], ends[:-1]
+        lengths = ends - starts
+        first_byte = codes[np.minimum(starts, max(len(codes) - 1, 0))] if len(codes) else starts
+        blank = (lengths == 0) | ((lengths == 1) & (first_byte == 13))
+        line_numbers = np.arange(1, len(starts) + 1, dtype=np.int64)
+        records = line_numbers[~blank][1:]  # the first non-blank line is the header
+        return CsvLayout(records, records)
+    # Quoted fields may hold line breaks: walk the records with a real CSV parser.
+    reader = csv.reader(io.StringIO(content.decode("utf-8", errors="replace")))
+    lines: list[int] = []
+    ordinals: list[int] = []
+    previous_end = 0
+    for ordinal, row in enumerate(reader, start=1):
+        if row and ordinal > 1:
+            lines.append(previous_end + 1)
+            ordinals.append(ordinal)
+        previous_end = reader.line_num
+    return CsvLayout(np.array(lines, dtype=np.int64), np.array(ordinals, dtype=np.int64))
 
 
 def _read_csv(
-    connection: duckdb.DuckDBPyConnection, path: Path, entity: Entity
+    connection: duckdb.DuckDBPyConnection, path: Path, entity: Entity, layout: CsvLayout
 ) -> tuple[pa.Table, list[tuple[int, str, str]]]:
-    """All fields as text, plus the lines the CSV reader could not parse (line, reason, text)."""
+    """All fields as text, plus the lines the CSV reader could not parse (line, reason, text).
+
+    ``path`` is the loader's private copy, whose name holds no glob characters.
+    """
     columns = "{" + ", ".join(f"{_sql_string(n)}: 'varchar'" for n in entity.column_names) + "}"
     query = f"""
         select * from read_csv(
@@ -287,12 +297,19 @@ def _read_csv(
     ).fetchall()
     connection.execute("drop table if exists reject_errors")
     connection.execute("drop table if exists reject_scans")
-    rejected = [(int(line), str(reason), str(text or "")) for line, reason, text in rejects]
-    # Lines of the accepted records: the data lines that were not rejected, in file order.
-    total = table.num_rows + len(rejected)
-    all_lines = np.arange(2, total + 2, dtype=np.int64)
-    accepted_lines = np.setdiff1d(all_lines, [r[0] for r in rejected], assume_unique=True)
-    table = table.append_column("_source_row_number", pa.array(accepted_lines[: table.num_rows]))
+    if table.num_rows + len(rejects) != len(layout.lines):
+        raise FileRefused(
+            f"the CSV reader accounted for {table.num_rows + len(rejects)} records but the file "
+            f"holds {len(layout.lines)}; check quoting and line endings"
+        )
+    line_of = dict(zip(layout.ordinals.tolist(), layout.lines.tolist(), strict=True))
+    rejected_ordinals = [int(ordinal) for ordinal, _, _ in rejects]
+    rejected = [
+        (line_of.get(int(ordinal), int(ordinal)), str(reason), str(text or ""))
+        for ordinal, reason, text in rejects
+    ]
+    accepted = ~np.isin(layout.ordinals, rejected_ordinals)
+    table = table.append_column("_source_row_number", pa.array(layout.lines[accepted]))
     return table, rejected
 
 
@@ -319,12 +336,72 @@ def _read_parquet(connection: duckdb.DuckDBPyConnection, path: Path, entity: Ent
     ).fetch_arrow_table()
 
 
+def parse_snapshot(
+    connection: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    path: Path,
+    snapshot: Snapshot,
+    work_dir: Path,
+) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    """The snapshot's records as text, and its unparsable CSV lines (line, reason, text).
+
+    DuckDB reads a private copy of the snapshot whose name holds no glob characters (its readers
+    expand ``*``, ``?``, ``[..]`` and ``{..}`` in a path). Raises :class:`FileRefused`.
+    """
+    kind = extract_format(path)
+    if kind == "csv":
+        _check_csv_header(snapshot.content, entity)
+        layout = csv_layout(snapshot.content)
+    private_copy = work_dir / f"extract.{kind}"
+    try:
+        private_copy.write_bytes(snapshot.content)
+    except OSError as error:
+        private_copy.unlink(missing_ok=True)
+        if is_disk_full(error):
+            raise disk_full("copying an extract for reading", private_copy) from error
+        raise
+    try:
+        if kind == "csv":
+            return _read_csv(connection, private_copy, entity, layout)
+        return _read_parquet(connection, private_copy, entity), []
+    except duckdb.Error as error:
+        if is_disk_full(error):
+            raise disk_full("reading an extract", private_copy) from error
+        first_line = str(error).strip().splitlines()[0]
+        raise FileRefused(
+            f"could not be read as {kind.upper()} ({first_line}); re-export it in the contract "
+            "format"
+        ) from None
+    finally:
+        private_copy.unlink(missing_ok=True)
+
+
+def read_records(entity: Entity, path: Path) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+    """One extract's records exactly as the loader reads them (for checks outside a load)."""
+    connection = duckdb.connect()
+    try:
+        with tempfile.TemporaryDirectory(prefix="cswh-read-") as temporary:
+            return parse_snapshot(connection, entity, path, read_snapshot(path), Path(temporary))
+    finally:
+        connection.close()
+
+
 # ------------------------------------------------------------------------------------ checking
 
 
-def _nullable(name: str) -> str:
-    """A field as text, with the empty string read as null (CSV has no other null)."""
-    return f"nullif({_identifier(name)}, '')"
+def _field(name: str) -> str:
+    """A field of the normalised relation (trimmed; empty is null), see ``_normalised_sql``."""
+    return _identifier(name)
+
+
+def _normalised_sql(entity: Entity, relation: str) -> str:
+    """Every field trimmed, and empty (or whitespace-only) fields null: blank is missing."""
+    trimmed = _sql_string(TRIMMED_CHARACTERS)
+    fields = ", ".join(
+        f"nullif(trim({_identifier(name)}, {trimmed}), '') as {_identifier(name)}"
+        for name in entity.column_names
+    )
+    return f"select {fields}, _source_row_number from {relation}"
 
 
 def _column_problem(column: Column, future_limit: datetime | None = None) -> str:
@@ -332,7 +409,7 @@ def _column_problem(column: Column, future_limit: datetime | None = None) -> str
 
     ``future_limit``: the latest acceptable instant for this column (UTC), or None for no check.
     """
-    value = _nullable(column.name)
+    value = _field(column.name)
     label = column.name
     checks: list[tuple[str, str]] = []
     # Checks whose message already names the value: (condition, SQL text expression).
@@ -399,12 +476,20 @@ def _column_problem(column: Column, future_limit: datetime | None = None) -> str
                 ),
             )
         )
-    whens = [
-        f"when {condition} then {_sql_string(message)} || ' (got ' || "
-        f"coalesce({_sql_quote_value(value)}, 'empty') || ')'"
-        for condition, message in checks
-    ] + [f"when {condition} then {message}" for condition, message in worded_checks]
-    return f"case {' '.join(whens)} end" if whens else "null"
+    # A NUL byte is binary data in a text file: never loaded, and never echoed in the reason.
+    nul_byte = f"when contains({value}, chr(0)) then " + _sql_string(
+        f"{label}: contains a NUL byte (binary data); re-export the file as text"
+    )
+    whens = (
+        [nul_byte]
+        + [
+            f"when {condition} then {_sql_string(message)} || ' (got ' || "
+            f"coalesce({_sql_quote_value(value)}, 'empty') || ')'"
+            for condition, message in checks
+        ]
+        + [f"when {condition} then {message}" for condition, message in worded_checks]
+    )
+    return f"case {' '.join(whens)} end"
 
 
 def _sql_quote_value(value: str) -> str:
@@ -451,10 +536,10 @@ def _reference_joins(
         )
         if parent.name == entity.name:
             known += (
-                f" union select distinct {_nullable(parent_column)} from {relation}"
-                f" where {_nullable(parent_column)} is not null"
+                f" union select distinct {_field(parent_column)} from {relation}"
+                f" where {_field(parent_column)} is not null"
             )
-        value = f"nullif(source.{_identifier(column)}, '')"
+        value = f"source.{_identifier(column)}"
         joins.append(f"left join ({known}) as {helper} on {helper}.{helper} = {value}")
         problems.append(
             f"case when {value} is not null and {helper}.{helper} is null then "
@@ -479,14 +564,15 @@ def _checked_relation_sql(
         )
         for column in entity.columns
     )
-    joins, reference_problems = _reference_joins(entity, relation, unchecked_references)
+    joins, reference_problems = _reference_joins(entity, "normalised", unchecked_references)
     references = ", ".join(reference_problems) if reference_problems else "null"
     key = ", ".join(_identifier(k) for k in entity.key)
     all_columns = ", ".join(_identifier(c) for c in entity.column_names)
     return f"""
-        with referenced as (
+        with normalised as ({_normalised_sql(entity, relation)}),
+        referenced as (
             select source.*, concat_ws('; ', {references}) as _reference_problems
-            from {relation} as source {joins}
+            from normalised as source {joins}
         ),
         checked as (
             select
@@ -531,7 +617,7 @@ def _insert_rows(
     loaded_at: datetime,
 ) -> int:
     typed = ", ".join(
-        f"{_typed_value(c, _nullable(c.name))} as {_identifier(c.name)}" for c in entity.columns
+        f"{_typed_value(c, _field(c.name))} as {_identifier(c.name)}" for c in entity.columns
     )
     target_columns = ", ".join(
         [_identifier(c) for c in entity.column_names]
@@ -597,18 +683,19 @@ def _audit(
     load_id: str,
     result: FileResult,
     source_file: str,
-    entity: Entity,
+    source_system: str | None,
     sha256: str,
-    size: int,
+    size: int | None,
     started_at: datetime,
 ) -> None:
+    """One audit row per file and load; ``sha256`` is empty for a file that was never read."""
     connection.execute(
         f"insert into {LOAD_AUDIT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             load_id,
             source_file,
-            entity.source,
-            entity.name,
+            source_system,
+            result.entity,
             sha256,
             size,
             result.rows_read,
@@ -627,8 +714,9 @@ def _utc_now() -> datetime:
 
 
 def _relative_name(path: Path, landing_dir: Path) -> str:
+    """The path below the landing folder, as delivered (a symbolic link is not resolved)."""
     try:
-        return path.resolve().relative_to(landing_dir.resolve()).as_posix()
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(landing_dir)).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -640,81 +728,77 @@ def load_file(
     load_id: str,
     landing_dir: Path,
     now: datetime | None = None,
+    work_dir: Path | None = None,
+    records_hook: RecordsHook | None = None,
 ) -> FileResult:
-    """Load one file in one transaction; ``now`` (UTC) is the load time the future check uses."""
+    """Load one file in one transaction; ``now`` (UTC) is the load time the future check uses.
+
+    ``work_dir`` holds the private copy DuckDB reads (a temporary folder when not given).
+    """
+    if work_dir is None:
+        with tempfile.TemporaryDirectory(prefix="cswh-load-") as temporary:
+            return load_file(
+                connection, entity, path, load_id, landing_dir, now, Path(temporary), records_hook
+            )
     source_file = _relative_name(path, landing_dir)
-    sha256 = file_sha256(path)
+    started_at = _utc_now()
+    try:
+        snapshot = read_snapshot(path)
+    except FileRefused as refusal:
+        result = FileResult(path, entity.name, "refused", message=str(refusal))
+        _audit(connection, load_id, result, source_file, entity.source, "", None, started_at)
+        return result
     already = connection.execute(
         f"select source_file from {LOAD_AUDIT_TABLE} where content_sha256 = ? "
         "and entity = ? and status = 'loaded' limit 1",
-        [sha256, entity.name],
+        [snapshot.sha256, entity.name],
     ).fetchone()
     if already:
         return FileResult(path, entity.name, "skipped", message=f"already loaded as {already[0]}")
 
-    started_at = _utc_now()
-    size = path.stat().st_size
+    audit = (snapshot.sha256, snapshot.file_bytes, started_at)
     try:
-        if path.suffix.lower() == ".csv":
-            _check_csv_header(path, entity)
-            table, unparsable = _read_csv(connection, path, entity)
-            expected_records = _count_csv_records(path)
-            if table.num_rows + len(unparsable) != expected_records:
-                raise FileRefused(
-                    f"the CSV reader accounted for {table.num_rows + len(unparsable)} records "
-                    f"but the file holds {expected_records}; check quoting and line endings"
-                )
-        else:
-            table, unparsable = _read_parquet(connection, path, entity), []
+        table, unparsable = parse_snapshot(connection, entity, path, snapshot, work_dir)
     except FileRefused as refusal:
         result = FileResult(path, entity.name, "refused", message=str(refusal))
-    except duckdb.Error as error:
-        first_line = str(error).strip().splitlines()[0]
+        _audit(connection, load_id, result, source_file, entity.source, *audit)
+        return result
+    if records_hook is not None:
+        records_hook(entity, source_file, table)
+    undelivered = _undelivered_parents(connection, entity, landing_dir)
+    _stage_checked_rows(connection, entity, table, future_limit(now), frozenset(undelivered))
+    loaded_at = _utc_now()
+    # The raw rows, quarantined rows and audit row of a file commit together or not at all.
+    connection.execute("begin transaction")
+    try:
+        loaded = _insert_rows(connection, entity, load_id, source_file, loaded_at)
+        quarantined = _quarantine_rows(
+            connection, entity, load_id, source_file, loaded_at, unparsable
+        )
+        notes = [f"{quarantined} row(s) quarantined, see {QUARANTINE_TABLE}"] if quarantined else []
+        notes += [
+            f"{column} not checked: no {parent} loaded yet"
+            for column, parent in undelivered.items()
+        ]
         result = FileResult(
             path,
             entity.name,
-            "refused",
-            message=f"could not be read as {path.suffix[1:].upper()} ({first_line}); "
-            "re-export it in the contract format",
+            "loaded",
+            rows_read=table.num_rows + len(unparsable),
+            rows_loaded=loaded,
+            rows_quarantined=quarantined,
+            message="; ".join(notes),
         )
-    else:
-        undelivered = _undelivered_parents(connection, entity, landing_dir)
-        _stage_checked_rows(connection, entity, table, future_limit(now), frozenset(undelivered))
-        loaded_at = _utc_now()
-        # The raw rows, quarantined rows and audit row of a file commit together or not at all.
-        connection.execute("begin transaction")
-        try:
-            loaded = _insert_rows(connection, entity, load_id, source_file, loaded_at)
-            quarantined = _quarantine_rows(
-                connection, entity, load_id, source_file, loaded_at, unparsable
-            )
-            notes = (
-                [f"{quarantined} row(s) quarantined, see {QUARANTINE_TABLE}"] if quarantined else []
-            )
-            notes += [
-                f"{column} not checked: no {parent} loaded yet"
-                for column, parent in undelivered.items()
-            ]
-            result = FileResult(
-                path,
-                entity.name,
-                "loaded",
-                rows_read=table.num_rows + len(unparsable),
-                rows_loaded=loaded,
-                rows_quarantined=quarantined,
-                message="; ".join(notes),
-            )
-            _audit(connection, load_id, result, source_file, entity, sha256, size, started_at)
-            if os.environ.get(CRASH_BEFORE_COMMIT_ENV) == entity.name:
-                os._exit(70)
-        except BaseException:
-            connection.execute("rollback")
-            raise
-        connection.execute("commit")
-        connection.execute("drop table if exists _checked")
-        return result
-
-    _audit(connection, load_id, result, source_file, entity, sha256, size, started_at)
+        _audit(connection, load_id, result, source_file, entity.source, *audit)
+        if os.environ.get(CRASH_BEFORE_COMMIT_ENV) == entity.name:
+            os._exit(70)
+    except BaseException:
+        connection.execute("rollback")
+        raise
+    connection.execute("commit")
+    if os.environ.get(CRASH_AFTER_COMMIT_ENV) == entity.name:
+        os._exit(71)
+    connection.execute("drop table if exists _checked")
     return result
 
 
@@ -733,7 +817,7 @@ def _undelivered_parents(
     undelivered: dict[str, str] = {}
     for column, (parent_name, _) in entity.references.items():
         parent = entities[parent_name]
-        if parent_name == entity.name or _has_extract_files(landing_dir, parent):
+        if parent_name == entity.name or has_extract_files(landing_dir, parent):
             continue
         empty = connection.execute(
             f"select not exists (select 1 from {raw_table(parent)})"
@@ -795,33 +879,95 @@ def load_landing(
     warehouse: Path,
     progress: Callable[[str, int, int], None] | None = None,
     now: datetime | None = None,
+    records_hook: RecordsHook | None = None,
+    lock: bool = True,
+    wait_seconds: float = 0.0,
 ) -> LoadResult:
     """Load every extract file not loaded yet; refused files are reported, not raised.
 
     ``now`` replaces the clock as the load time of the future-date check (tests, replays).
+    ``lock``: take the warehouse's write lock (see :mod:`cswh.lock`); `cswh run` already holds
+    the published warehouse's lock while it loads its candidate. Raises
+    :class:`cswh.lock.WarehouseBusy` when another writer holds it, :class:`cswh.disk.DiskFull`
+    when the disk fills up (the file being loaded is rolled back).
     """
     if not landing_dir.is_dir():
         raise FileNotFoundError(
             f"landing folder {landing_dir} does not exist; run `cswh generate` or point "
             "CSWH_LANDING_DIR at your extracts"
         )
-    files = discover_files(landing_dir)
+    if lock:
+        with warehouse_lock(warehouse, "cswh load", wait_seconds):
+            return load_landing(landing_dir, warehouse, progress, now, records_hook, lock=False)
+    scan = scan_landing(landing_dir)
     if now is None:
         now = _utc_now()
     future_tolerance()  # a bad setting fails before anything is written
     result = LoadResult(load_id=new_load_id())
-    connection = connect_warehouse(warehouse)
+    try:
+        connection = connect_warehouse(warehouse)
+    except duckdb.Error as error:
+        if is_disk_full(error):
+            raise disk_full("opening the warehouse", warehouse) from error
+        raise
     try:
         ensure_loader_tables(connection)
-        for done, (entity, path) in enumerate(files, start=1):
-            result.files.append(
-                load_file(connection, entity, path, result.load_id, landing_dir, now=now)
-            )
-            if progress:
-                progress("load", done, len(files))
+        _record_landing_problems(connection, result, scan.problems, landing_dir)
+        with tempfile.TemporaryDirectory(prefix=".cswh-load-", dir=warehouse.parent) as temporary:
+            for done, (entity, path) in enumerate(scan.extracts, start=1):
+                try:
+                    file_result = load_file(
+                        connection,
+                        entity,
+                        path,
+                        result.load_id,
+                        landing_dir,
+                        now=now,
+                        work_dir=Path(temporary),
+                        records_hook=records_hook,
+                    )
+                except (duckdb.Error, OSError) as error:
+                    if is_disk_full(error):
+                        raise disk_full(f"loading {path} into", warehouse) from error
+                    raise
+                result.files.append(file_result)
+                if progress:
+                    progress("load", done, len(scan.extracts))
+    except OSError as error:
+        if is_disk_full(error):  # the temporary folder itself could not be made
+            raise disk_full("preparing the load of", warehouse) from error
+        raise
     finally:
         connection.close()
     return result
+
+
+def _record_landing_problems(
+    connection: duckdb.DuckDBPyConnection,
+    result: LoadResult,
+    problems: list[LandingProblem],
+    landing_dir: Path,
+) -> None:
+    """An audit row (refused, or ignored for hidden files) for every path that is no extract."""
+    for problem in problems:
+        entity = problem.entity
+        file_result = FileResult(
+            problem.path,
+            entity.name if entity else None,
+            "ignored" if problem.ignored else "refused",
+            message=problem.message,
+        )
+        _audit(
+            connection,
+            result.load_id,
+            file_result,
+            _relative_name(problem.path, landing_dir),
+            entity.source if entity else None,
+            "",
+            None,
+            _utc_now(),
+        )
+        result.files.append(file_result)
 
 
 def quarantine_summary(warehouse: Path, load_id: str) -> list[tuple[str, int, str]]:

@@ -42,8 +42,10 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from cswh.contracts import TOUCH_TIERS, Entity
+from cswh.load import TRIMMED_CHARACTERS, read_records
 from cswh.raw_schema import LOAD_AUDIT_TABLE
 
 # GX reports usage to a remote service unless told not to; the warehouse runs offline.
@@ -302,23 +304,26 @@ def extract_expectations(
     return expectations
 
 
-def read_extract(entity: Entity, path: Path) -> pd.DataFrame:
-    """An extract file as the loader sees it: empty fields null, numbers numeric, rest text.
-
-    Unparsable numbers become null here; the loader quarantines those rows with the reason.
-    """
-    if path.suffix.lower() == ".parquet":
-        frame = pd.read_parquet(path)
-        frame = frame.astype({c: "string" for c in frame.columns})
-    else:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig"
-        )
-    frame = frame.replace("", pd.NA)
+def frame_from_records(entity: Entity, records: pa.Table) -> pd.DataFrame:
+    """The loader's parsed records as the suites see them: fields trimmed, blank fields null,
+    numbers numeric (unparsable ones null: the loader quarantines those rows), the rest text."""
+    frame = records.select(entity.column_names).to_pandas()
     for column in entity.columns:
-        if column.type in NUMERIC_TYPES and column.name in frame.columns:
-            frame[column.name] = pd.to_numeric(frame[column.name], errors="coerce")
+        values = frame[column.name].astype("string").str.strip(TRIMMED_CHARACTERS)
+        values = values.mask(values == "", pd.NA)
+        if column.type in NUMERIC_TYPES:
+            values = pd.to_numeric(values, errors="coerce")
+        frame[column.name] = values
     return frame
+
+
+def read_extract(entity: Entity, path: Path) -> pd.DataFrame:
+    """An extract file read exactly as the loader reads it (see :func:`frame_from_records`).
+
+    Raises :class:`cswh.landing.FileRefused` for a file the loader would refuse.
+    """
+    records, _ = read_records(entity, path)
+    return frame_from_records(entity, records)
 
 
 def validate_extract(

@@ -1,14 +1,20 @@
-"""Bad-input suite: one small file per case, loaded into a candidate the way `cswh run` does.
+"""Bad-input suite: one small file per case, run through the pipeline of `cswh run`.
+
+Each case goes through :func:`cswh.publish.run_pipeline` with the Great Expectations step on
+(extract suites on the loader's records, mart suites after the build); dbt's build is replaced by
+a stand-in writing the marts the suites read, since a dbt build per case would take minutes.
 
 For every case: the outcome (rows quarantined with a reason naming the column and value, or the
 file refused with a clear message), nothing lost (rows read = loaded + quarantined, in
-``loader.load_audit``), and the published warehouse unaffected (its bytes do not change while the
-candidate is loaded; a refused load is never published; a published load holds no bad row).
+``loader.load_audit``), quarantined rows at their physical line, no crash of the quality step,
+and the published warehouse unaffected (a refused load is never published and leaves the
+published bytes as they were; a published load holds no bad row).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import shutil
@@ -17,11 +23,14 @@ from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
+from stand_in_build import stand_in_build
 
 from cswh.contracts import Entity, entity
 from cswh.load import FUTURE_TOLERANCE_ENV, future_limit, load_landing
-from cswh.publish import prepare_candidate, publish, run_pipeline
+from cswh.publish import RunResult, failed_path, prepare_candidate, run_pipeline
 from cswh.raw_schema import raw_table
 
 # The load time every case uses: fixed, so the future-date case does not depend on the clock.
@@ -155,6 +164,35 @@ class Case:
     quarantined: int = 0
     # Substrings of the refusal message, or of the quarantine reasons (joined).
     expected: list[str] = field(default_factory=list)
+    file_name: str = ""  # default: <entity>__2026-10-31.csv
+    # Line (CSV) or row (Parquet) numbers of the quarantined rows, when the case pins them.
+    quarantined_at: list[int] | None = None
+
+
+def parquet_bytes(contract: Entity, rows: list[dict[str, str]]) -> bytes:
+    buffer = io.BytesIO()
+    columns = {name: [row.get(name, "") for row in rows] for name in contract.column_names}
+    pq.write_table(pa.table(columns), buffer)
+    return buffer.getvalue()
+
+
+def with_physical_lines() -> bytes:
+    """A record spanning two lines, a blank line, a bad value and an unparsable line.
+
+    line 1 header; lines 2-3 t1 (product_id holds a line break); line 4 blank; line 5 t2 with a
+    bad rating; line 6 t3; line 7 t4 with one field too many.
+    """
+    contract = entity("tickets")
+    first = tickets({"ticket_id": "t1", "product_id": "multi\nline"})
+    rest = csv_bytes(
+        contract,
+        [
+            good_row(contract, ticket_id="t2", csat_rating="five"),
+            good_row(contract, ticket_id="t3"),
+        ],
+    ).split(b"\n", 1)[1]
+    extra = csv_bytes(contract, [good_row(contract, ticket_id="t4")]).split(b"\n")[1]
+    return first + b"\n" + rest + extra + b",surplus\n"
 
 
 TICKET_HEADER = entity("tickets").column_names
@@ -302,6 +340,108 @@ CASES: dict[str, Case] = {
     ),
     "empty_file": Case("tickets", b"", "refused", expected=["the file is empty"]),
     "header_only": Case("tickets", tickets(), "loaded"),
+    "whitespace_only_key_is_missing": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": " \t "}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=["ticket_id: required but empty"],
+    ),
+    "whitespace_only_required_field_is_missing": Case(
+        "tickets",
+        tickets({"ticket_id": "t1", "status": "   "}),
+        "loaded",
+        read=1,
+        quarantined=1,
+        expected=["status: required but empty"],
+    ),
+    "padded_key_is_the_same_key": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": "t1 "}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=["exact duplicate of an earlier line in this file"],
+        quarantined_at=[3],
+    ),
+    "padded_key_with_other_values_conflicts": Case(
+        "tickets",
+        tickets({"ticket_id": "t1", "status": "open"}, {"ticket_id": " t1", "status": "solved"}),
+        "loaded",
+        read=2,
+        quarantined=2,
+        expected=["key (ticket_id) appears 2 times in this file with different values"],
+    ),
+    "padded_enum_value_is_accepted": Case(
+        "tickets",
+        tickets({"ticket_id": "t1", "priority": " high\u00a0"}),
+        "loaded",
+        read=1,
+        loaded=1,
+    ),
+    "nul_byte_in_a_cell": Case(
+        "tickets",
+        tickets({"ticket_id": "t1"}, {"ticket_id": "t2", "product_id": "ab\x00cd"}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=["product_id: contains a NUL byte"],
+        quarantined_at=[3],
+    ),
+    "duplicated_header_column": Case(
+        "tickets",
+        (",".join([*TICKET_HEADER, "priority"]) + "\n").encode(),
+        "refused",
+        expected=["column(s) named more than once in the header: priority (2 times)"],
+    ),
+    "physical_line_numbers": Case(
+        "tickets",
+        with_physical_lines(),
+        "loaded",
+        read=4,
+        loaded=2,
+        quarantined=2,
+        expected=["csat_rating: expected a whole number", "unreadable line"],
+        quarantined_at=[5, 7],
+    ),
+    "parquet_row_numbers": Case(
+        "tickets",
+        parquet_bytes(
+            entity("tickets"),
+            [
+                good_row(entity("tickets"), ticket_id="t1"),
+                good_row(entity("tickets"), ticket_id="t2", csat_rating="five"),
+            ],
+        ),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=["csat_rating: expected a whole number"],
+        file_name="tickets__2026-10-31.parquet",
+        quarantined_at=[2],
+    ),
+    "gzip_compressed_csv": Case(
+        "tickets",
+        gzip.compress(tickets({"ticket_id": "t1"}, {"ticket_id": "t2", "csat_rating": "five"})),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        file_name="tickets__2026-10-31.csv.gz",
+        quarantined_at=[3],
+    ),
+    "corrupt_gzip": Case(
+        "tickets",
+        gzip.compress(tickets({"ticket_id": "t1"}))[:-12],
+        "refused",
+        expected=["is not a complete gzip file"],
+        file_name="tickets__2026-10-31.csv.gz",
+    ),
     "nullable_foreign_key_empty_is_fine": Case(
         "tickets",
         tickets({"ticket_id": "t1", "requester_contact_id": ""}),
@@ -312,17 +452,30 @@ CASES: dict[str, Case] = {
 }
 
 
+def run(landing: Path, published: Path, work: Path) -> RunResult:
+    """`cswh run`'s pipeline with the quality step on and a stand-in for dbt's build."""
+    return run_pipeline(
+        landing,
+        published,
+        build=stand_in_build(),
+        run_results=work / "run_results.json",
+        quality_dir=work / "quality",
+    )
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_input(name: str, published: Path, tmp_path: Path) -> None:
     case = CASES[name]
     landing = tmp_path / "landing"
-    path = write(landing, case.entity, f"{case.entity}__2026-10-31.csv", case.content)
+    file_name = case.file_name or f"{case.entity}__2026-10-31.csv"
+    path = write(landing, case.entity, file_name, case.content)
     before = sha256(published)
 
-    candidate = prepare_candidate(published)
-    result = load_landing(landing, candidate, now=NOW)
-    (file,) = result.files
-    assert sha256(published) == before, "loading a candidate must not touch the published file"
+    result = run(landing, published, tmp_path)
+    assert result.published == (case.status == "loaded"), result.failed_checks
+    (file,) = result.load.files
+    # Where the load's rows are now: the published warehouse, or the failed candidate beside it.
+    warehouse = published if result.published else failed_path(published)
 
     # The outcome, and the message or reasons naming the column and value.
     assert file.status == case.status, file.message
@@ -331,17 +484,23 @@ def test_bad_input(name: str, published: Path, tmp_path: Path) -> None:
         case.loaded,
         case.quarantined,
     )
-    reasons = [
-        r[0] for r in query(candidate, "select reason from loader.quarantined_rows order by reason")
-    ]
-    assert len(reasons) == case.quarantined
+    quarantined = query(
+        warehouse,
+        "select source_row_number, reason from loader.quarantined_rows where load_id = ? "
+        "order by source_row_number",
+        [result.load.load_id],
+    )
+    assert len(quarantined) == case.quarantined
+    reasons = sorted(reason for _, reason in quarantined)
     text = file.message if case.status == "refused" else " | ".join(reasons)
     for expected in case.expected:
         assert expected in text, text
+    if case.quarantined_at is not None:
+        assert [line for line, _ in quarantined] == case.quarantined_at
 
     # Nothing lost: the audit accounts for every data line of the file.
     audit = query(
-        candidate,
+        warehouse,
         "select rows_read, rows_loaded, rows_quarantined, status, message from loader.load_audit "
         "where source_file = ?",
         [path.relative_to(landing).as_posix()],
@@ -352,28 +511,20 @@ def test_bad_input(name: str, published: Path, tmp_path: Path) -> None:
     assert (status, message) == (file.status, file.message)
     contract = entity(case.entity)
     raw_rows = query(
-        candidate,
+        warehouse,
         f"select count(*) from {raw_table(contract)} where _load_id = ?",
-        [result.load_id],
+        [result.load.load_id],
     )[0][0]
     assert raw_rows == rows_loaded
-    if case.status == "loaded":
+    if case.status == "loaded" and file_name.endswith(".csv") and b'"' not in case.content:
         data_lines = len([line for line in case.content.split(b"\n")[1:] if line.strip()])
         assert rows_read == data_lines
 
-    # The published warehouse: never replaced by a refused load; no bad row in a published one.
-    if result.ok:
-        publish(candidate, published)
-        published_keys = query(
-            published,
-            f"select count(*) from {raw_table(contract)} where _load_id = ?",
-            [result.load_id],
-        )[0][0]
-        assert published_keys == case.loaded
-    else:
+    if case.status == "refused":
+        # Never published, and not marked as loaded: it is tried again once fixed.
         assert sha256(published) == before
-        # A refused file is not marked as loaded: it is tried again once fixed.
-        again = load_landing(landing, candidate, now=NOW)
+        assert any(file_name in check for check in result.failed_checks)
+        again = load_landing(landing, warehouse, now=NOW)
         assert [f.status for f in again.files] == ["refused"]
 
 

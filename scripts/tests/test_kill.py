@@ -15,7 +15,8 @@ import pytest
 
 from cswh.contracts import ENTITIES
 from cswh.generate import generate_landing
-from cswh.load import CRASH_BEFORE_COMMIT_ENV, discover_files, load_landing
+from cswh.landing import discover_files
+from cswh.load import CRASH_BEFORE_COMMIT_ENV, load_landing
 from cswh.raw_schema import raw_table
 
 KILL_TIMEOUT_SECONDS = 120
