@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from cswh.contracts import ENTITIES, Entity
 
@@ -252,11 +253,15 @@ class Snapshot:
     file_bytes: int
 
 
+def _read_all(handle: BinaryIO) -> bytes:
+    return handle.read()
+
+
 def _read_bytes_once(path: Path) -> tuple[bytes, os.stat_result, os.stat_result]:
-    """The file's bytes in one read, with its status before and after (a test can patch this)."""
+    """The file's bytes in one read, with its status before and after."""
     before = os.stat(path)
     with path.open("rb") as handle:
-        content = handle.read()
+        content = _read_all(handle)
     return content, before, os.stat(path)
 
 

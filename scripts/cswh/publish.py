@@ -230,7 +230,7 @@ def run_pipeline(
             if not is_disk_full(error):
                 raise
             remove_candidate(candidate)
-            raise disk_full("building the candidate", candidate) from error
+            raise disk_full("building and checking the candidate", candidate) from error
 
 
 def _run_locked(
