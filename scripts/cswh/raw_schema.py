@@ -22,7 +22,12 @@ WAREHOUSE_TYPES = {
 # Lineage columns the loader appends to every raw row.
 LINEAGE_COLUMNS = (
     ("_source_file", "varchar", "Landing-folder path of the file the row came from."),
-    ("_source_row_number", "bigint", "Line of the row in its file (the header is line 1)."),
+    (
+        "_source_row_number",
+        "bigint",
+        "Physical line of the record in its CSV file (the header is line 1; a record spanning "
+        "lines has its first), or its 1-based row in a Parquet file.",
+    ),
     ("_load_id", "varchar", "Identifier of the load run that inserted the row."),
     ("_loaded_at", "timestamp", "When the row was loaded (UTC)."),
 )
