@@ -23,6 +23,9 @@ SYSTEM_PACKAGES += /usr/lib/postgresql:postgresql
 
 export CSWH_LANDING_DIR := $(LANDING)
 export CSWH_WAREHOUSE_PATH := $(WAREHOUSE)
+# The BI file is derived from the warehouse path (<stem>_bi.duckdb): a developer's own setting
+# must not send the test sample's marts over their real BI file.
+unexport CSWH_BI_WAREHOUSE_PATH
 
 .PHONY: help
 help: ## list the targets
@@ -64,7 +67,7 @@ demo: $(STAMP) ## set up, generate SF $(SCALE) extracts, load, build, test, publ
 
 .PHONY: dashboard
 dashboard: $(STAMP) ## start the dashboard on the published warehouse (http://127.0.0.1:8501)
-	@[ -f "$(WAREHOUSE)" ] || echo "note: $(WAREHOUSE) does not exist yet; run make demo first"
+	@[ -f "$(basename $(WAREHOUSE))_bi.duckdb" ] || echo "note: no BI file beside $(WAREHOUSE) yet; run make demo first"
 	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.address 127.0.0.1 \
 		--server.port 8501 --browser.gatherUsageStats false
 
@@ -88,7 +91,8 @@ lint: $(DEV_STAMP) ## ruff, sqlfluff, and the contracts-vs-dbt-YAML check
 pytest: $(DEV_STAMP) ## the Python test suite (reuses the sample warehouse when it exists)
 	@if [ -f $(TEST_WAREHOUSE) ]; then \
 		echo "the semantic-layer and catalogue tests use $(TEST_WAREHOUSE)"; \
-		export CSWH_SEMANTIC_TEST_WAREHOUSE=$(TEST_WAREHOUSE) CSWH_CATALOGUE_TEST_WAREHOUSE=$(TEST_WAREHOUSE); \
+		export CSWH_SEMANTIC_TEST_WAREHOUSE=$(TEST_WAREHOUSE) CSWH_CATALOGUE_TEST_WAREHOUSE=$(TEST_WAREHOUSE) \
+			CSWH_PII_TEST_WAREHOUSE=$(TEST_WAREHOUSE); \
 	fi; \
 	$(BIN)/pytest
 

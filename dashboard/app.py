@@ -1,8 +1,9 @@
 """cs_warehouse dashboard: the entry point Streamlit runs (`make dashboard`).
 
-It reads the published warehouse read-only (`CSWH_WAREHOUSE_PATH`, default
-`warehouse/cs_warehouse.duckdb`) and only its marts. Each page is a script under `views/`; the
-folder is not called `pages/` because Streamlit would then also build its own page list from it.
+It reads the BI file read-only, which holds the published marts and nothing else
+(`CSWH_BI_WAREHOUSE_PATH`, default: `<stem>_bi.duckdb` beside `CSWH_WAREHOUSE_PATH`, so
+`warehouse/cs_warehouse_bi.duckdb`). Each page is a script under `views/`; the folder is not
+called `pages/` because Streamlit would then also build its own page list from it.
 """
 
 from __future__ import annotations
@@ -52,13 +53,15 @@ try:
 except WarehouseMissingError as missing:
     st.title("cs_warehouse")
     st.error(
-        f"No published warehouse at `{missing}`. Run `make demo` first (it builds and publishes "
-        "one), or point `CSWH_WAREHOUSE_PATH` at an existing warehouse file, then reload."
+        f"No published BI file at `{missing}`. Run `make demo` first (it builds the warehouse "
+        "and publishes its marts there), or point `CSWH_BI_WAREHOUSE_PATH` at an existing BI "
+        "file (or `CSWH_WAREHOUSE_PATH` at a warehouse with its `_bi.duckdb` file beside it), "
+        "then reload."
     )
     st.stop()
 
 st.sidebar.caption(
-    f"Warehouse `{warehouse.path}`, published "
+    f"Marts from `{warehouse.path}`, published "
     f"{warehouse.published_at:%Y-%m-%d %H:%M} UTC. Read-only; reload to see a newer publish."
 )
 navigation.run()

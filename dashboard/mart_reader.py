@@ -1,11 +1,12 @@
-"""Read-only access to the published warehouse for the dashboard pages.
+"""Read-only access to the published marts for the dashboard pages.
 
-The dashboard reads the *published* DuckDB file and only its `marts` schema. `cswh run` publishes
-by replacing that file with `os.replace`; a reader that kept a connection open would keep the old
-file alive and would never see the new one. So every page load opens a short-lived read-only
-connection, runs its batch of queries and closes it. Results are cached for a short while, keyed
-by the file's modification time and size, so a publish shows up on the next page load even inside
-the cache lifetime.
+The dashboard reads the *BI file* (cswh.bi_file): the marts of the published warehouse and nothing
+else, so the raw contacts and quarantined raw records of the warehouse file are out of its reach.
+`cswh run` publishes by replacing that file with `os.replace`; a reader that kept a connection
+open would keep the old file alive and would never see the new one. So every page load opens a
+short-lived read-only connection, runs its batch of queries and closes it. Results are cached for
+a short while, keyed by the file's modification time and size, so a publish shows up on the next
+page load even inside the cache lifetime.
 
 Metric definitions live in the marts: the queries here select and filter, they never compute a
 metric. Anything a page does to a value is formatting.
@@ -22,6 +23,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from cswh.bi_file import bi_path_for
+
 DEFAULT_WAREHOUSE_PATH = "warehouse/cs_warehouse.duckdb"
 # Long enough that switching pages or filters does not re-read the file, short enough that a
 # reader never looks at stale data for long (a publish changes the key anyway).
@@ -29,12 +32,12 @@ CACHE_SECONDS = 60
 
 
 class WarehouseMissingError(Exception):
-    """The published warehouse file does not exist (nothing was built yet)."""
+    """The BI file does not exist (nothing was built and published yet)."""
 
 
 @dataclass(frozen=True)
 class WarehouseFile:
-    """The published file and the fingerprint that keys the query cache."""
+    """The BI file and the fingerprint that keys the query cache."""
 
     path: Path
     modified_ns: int
@@ -46,12 +49,15 @@ class WarehouseFile:
 
 
 def warehouse_path() -> Path:
-    """The published warehouse: `CSWH_WAREHOUSE_PATH`, relative to the working directory."""
-    return Path(os.environ.get("CSWH_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH)
+    """The BI file: `CSWH_BI_WAREHOUSE_PATH`, else the one beside `CSWH_WAREHOUSE_PATH`.
+
+    Relative paths are relative to the working directory.
+    """
+    return bi_path_for(Path(os.environ.get("CSWH_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH))
 
 
 def published_warehouse() -> WarehouseFile:
-    """Stat the published file; raise WarehouseMissingError when it is not there."""
+    """Stat the BI file; raise WarehouseMissingError when it is not there."""
     path = warehouse_path()
     try:
         stat = path.stat()
@@ -78,7 +84,7 @@ def read_marts(**queries: str) -> dict[str, pd.DataFrame]:
     """Run a batch of queries against the marts in one short-lived read-only connection.
 
     Keyword names become the keys of the returned frames. Raises WarehouseMissingError when the
-    published file is missing.
+    BI file is missing.
     """
     published = published_warehouse()
     return _read_batch(

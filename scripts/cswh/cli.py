@@ -15,8 +15,10 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+import duckdb
+
 from cswh import settings
-from cswh.disk import DiskFull, disk_full
+from cswh.disk import DiskFull, disk_full, is_disk_full
 from cswh.load import LoadResult
 from cswh.lock import WAIT_ENV, WarehouseBusy, warehouse_lock
 from cswh.progress import Progress, stream_dbt
@@ -38,8 +40,8 @@ EXIT_CODES = {
     EXIT_USAGE: "wrong usage: unknown option, bad value or setting",
     EXIT_BUILD_FAILED: "dbt build, a test, freshness or a quality gate failed (nothing published)",
     EXIT_CONTRACTS_STALE: "the dbt YAML is out of date with the contracts (cswh contracts)",
-    EXIT_EXPORT_FAILED: "Parquet export failed; after `cswh run` the warehouse WAS published "
-    "and the previous export stays",
+    EXIT_EXPORT_FAILED: "the BI file or the Parquet export failed; after `cswh run` the "
+    "warehouse WAS published and the previous BI file and export stay",
     EXIT_BUSY: "another command is writing the warehouse (one writer at a time; see --wait)",
     EXIT_DISK_FULL: "disk full: the partial candidate or export was removed; the published "
     "warehouse is unchanged (after a publish: the export failed, the warehouse WAS published)",
@@ -212,11 +214,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         refused = result.load is not None and not result.load.ok
         return EXIT_INPUT_REFUSED if refused else EXIT_BUILD_FAILED
     print(f"checks passed; {result.message}")
-    code = EXIT_OK
+    code = _publish_bi_file(published)
     export_dir = None
     if not args.no_export:
         export_dir = _export_dir(args)
-        code = _export(published, export_dir, partition_rows=None)
+        code = code or _export(published, export_dir, partition_rows=None)
     print(render(published, Path(args.landing), export_dir=export_dir))
     return code
 
@@ -256,8 +258,34 @@ def _export(warehouse: Path, export_dir: Path, partition_rows: int | None) -> in
     return EXIT_OK
 
 
+def _publish_bi_file(warehouse: Path) -> int:
+    """Copy the marts, and nothing else, into the BI file (docs/bi.md)."""
+    from cswh.bi_file import BiFileError, bi_path_for, publish_bi_file
+
+    bi_path = bi_path_for(warehouse)
+    kept = f"the warehouse {warehouse} is not affected; the previous BI file {bi_path} stays"
+    try:
+        written = publish_bi_file(warehouse, bi_path)
+    except BiFileError as error:
+        print(f"error: BI file not written: {error}\n  {kept}", file=sys.stderr)
+        return EXIT_EXPORT_FAILED
+    except (OSError, duckdb.Error) as error:
+        if not is_disk_full(error):
+            raise
+        print(f"error: {disk_full('writing the BI file', bi_path)}\n  {kept}", file=sys.stderr)
+        return EXIT_DISK_FULL
+    print(
+        f"BI file: {len(written.marts)} marts, {written.rows:,} rows, in {written.seconds:.1f}s "
+        f"-> {bi_path}"
+    )
+    return EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    return _export(Path(args.warehouse), _export_dir(args), args.partition_rows)
+    warehouse = Path(args.warehouse)
+    bi_code = _publish_bi_file(warehouse) if not args.no_bi_file else EXIT_OK
+    export_code = _export(warehouse, _export_dir(args), args.partition_rows)
+    return bi_code or export_code
 
 
 def cmd_contracts(args: argparse.Namespace) -> int:
@@ -449,8 +477,11 @@ def add_export(commands: Subcommands) -> None:
     sub = _new_parser(
         commands,
         "export",
-        "write every mart of the published warehouse as Parquet, for BI tools",
-        "Write every table of schema marts (read-only connection) to <export dir>/<mart>/ as\n"
+        "write the BI file (marts only) and every mart as Parquet, for BI tools",
+        "Copy schema marts, and nothing else, into the BI file (<warehouse stem>_bi.duckdb\n"
+        "beside the warehouse, or $CSWH_BI_WAREHOUSE_PATH), swapped in atomically: BI tools and\n"
+        "the dashboard open it instead of the warehouse, whose raw and loader schemas hold\n"
+        "personal data. Then write every table of schema marts to <export dir>/<mart>/ as\n"
         "Parquet; a mart with a month or week column and many rows is partitioned by year\n"
         "(<mart>/year=2025/...). The new export is written beside the current one and swapped in\n"
         "atomically, so readers never see half an export; <export dir>/_manifest.json lists\n"
@@ -464,6 +495,9 @@ def add_export(commands: Subcommands) -> None:
         type=int,
         help=f"partition a mart by year from this many rows (default: ${PARTITION_ROWS_ENV} or "
         f"{DEFAULT_PARTITION_MIN_ROWS})",
+    )
+    sub.add_argument(
+        "--no-bi-file", action="store_true", help="write only the Parquet export, not the BI file"
     )
 
 

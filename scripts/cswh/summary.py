@@ -115,12 +115,19 @@ def _build_results(warehouse: Path, target_path: Path) -> Path:
     return kept if kept.exists() else target_path / "run_results.json"
 
 
+def bi_line(bi_path: Path) -> str:
+    if not bi_path.exists():
+        return f"{bi_path.resolve()} not written yet (cswh export)"
+    return f"{bi_path.resolve()}  (marts only, for BI tools and the dashboard: docs/bi.md)"
+
+
 def render(
     warehouse: Path,
     landing: Path,
     export_dir: Path | None = None,
     target_path: Path | None = None,
 ) -> str:
+    from cswh.bi_file import bi_path_for
     from cswh.export import export_dir_for
 
     summary = warehouse_summary(warehouse)
@@ -133,7 +140,8 @@ def render(
     lines = [
         "",
         "cs_warehouse is built.",
-        f"  warehouse   {warehouse.resolve()}  (open it read-only: docs/bi.md)",
+        f"  warehouse   {warehouse.resolve()}  (engineers and dbt only: it holds raw data)",
+        f"  BI file     {bi_line(bi_path_for(warehouse))}",
         f"  extracts    {landing.resolve()}",
         f"  rows        read {summary['rows_read']:,}, loaded {summary['rows_loaded']:,}, "
         f"quarantined {summary['rows_quarantined']:,} (files loaded {summary['files_loaded']}, "

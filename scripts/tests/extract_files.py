@@ -7,6 +7,7 @@ import io
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -98,3 +99,27 @@ def parquet_bytes(contract: Entity, rows: list[dict[str, str]]) -> bytes:
     columns = {name: [row.get(name, "") for row in rows] for name in contract.column_names}
     pq.write_table(pa.table(columns), buffer)
     return buffer.getvalue()
+
+
+# One parent row per entity a ticket refers to, for tests that need a loadable ticket.
+TICKET_PARENTS = {
+    "csms": {"csm_id": "csm_1", "manager_csm_id": ""},
+    "accounts": {"account_id": "acc_1", "owner_csm_id": "csm_1"},
+    "contacts": {"contact_id": "con_1", "account_id": "acc_1", "reports_to_contact_id": ""},
+}
+
+
+def deliver_ticket_parents(landing: Path) -> None:
+    """The csm, account and contact files a ticket file needs, into ``landing``."""
+    for name, values in TICKET_PARENTS.items():
+        contract = entity(name)
+        write(landing, name, f"{name}.csv", csv_bytes(contract, [good_row(contract, **values)]))
+
+
+def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
+    """Rows of one query on a warehouse, read-only."""
+    connection = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return connection.execute(sql, parameters or []).fetchall()
+    finally:
+        connection.close()

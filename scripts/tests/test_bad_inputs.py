@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
 import pytest
 from extract_files import (
     BASE_ROWS,
@@ -28,6 +27,7 @@ from extract_files import (
     csv_bytes,
     good_row,
     parquet_bytes,
+    query,
     tickets,
     write,
 )
@@ -41,14 +41,6 @@ from cswh.raw_schema import raw_table
 
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def query(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return connection.execute(sql, parameters or []).fetchall()
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")

@@ -224,7 +224,18 @@ def test_export_command_writes_parquet_and_prints_where(tmp_path, capsys):
     code = cli.main(["export", "--warehouse", str(warehouse)])
     assert code == cli.EXIT_OK
     assert (tmp_path / "parquet" / "dim_accounts" / "data.parquet").exists()
-    assert "exported 1 marts" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "exported 1 marts" in out
+    # The BI file beside it holds the marts and not the loader's schema.
+    assert "BI file: 1 marts, 1 rows" in out and "w_bi.duckdb" in out
+    connection = duckdb.connect(str(tmp_path / "w_bi.duckdb"), read_only=True)
+    try:
+        schemas = connection.execute(
+            "select distinct table_schema from information_schema.tables"
+        ).fetchall()
+    finally:
+        connection.close()
+    assert schemas == [("marts",)]
 
 
 def test_the_summary_counts_dbt_results_and_names_every_place_to_look(tmp_path):

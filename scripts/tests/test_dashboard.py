@@ -3,13 +3,15 @@
 Starts Streamlit on a free port against a built warehouse, opens each page in Debian's headless
 Chromium (driven by the Python playwright package; no browser is ever downloaded) and checks what
 a reader would see: charts whose SVG holds data marks, metrics with numbers, tables with rows, and
-no exception box. A second test points the dashboard at a warehouse whose marts are empty, then at
-a missing file, and proves the same check fails there, so the first test cannot pass on an empty
-page. A screenshot of every page is saved.
+no exception box. The dashboard reads the warehouse's BI file (cswh.bi_file), which `cswh run`
+writes beside it, and finds it as in production: from ``CSWH_WAREHOUSE_PATH``. A second test points
+the dashboard at a BI file whose marts are empty, then at a missing one, and proves the same check
+fails there, so the first test cannot pass on an empty page. A screenshot of every page is saved.
 
 Environment:
-- CSWH_DASHBOARD_TEST_WAREHOUSE: a built warehouse to use (``make test`` passes its sample);
-  unset, a small one (SF 0.02) is built with ``cswh run`` into a temporary folder.
+- CSWH_DASHBOARD_TEST_WAREHOUSE: a built warehouse, with its BI file beside it, to use (``make
+  test`` passes its sample); unset, a small one (SF 0.02) is built with ``cswh run`` into a
+  temporary folder.
 - CSWH_DASHBOARD_SCREENSHOTS: where the PNG screenshots go (default: a pytest temporary folder).
 
 Needs ``apt-get install -y chromium``. Deselect with ``pytest -m "not browser"``.
@@ -37,6 +39,8 @@ import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from sample_warehouse import sample_warehouse
+
+from cswh.bi_file import BI_PATH_ENV, bi_path_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DASHBOARD_APP = REPO_ROOT / "dashboard" / "app.py"
@@ -90,11 +94,25 @@ PAGES = [
 # --- warehouse, server and browser ----------------------------------------------------------
 
 
+def bi_file_beside(warehouse: Path) -> Path:
+    """The BI file the dashboard derives from ``CSWH_WAREHOUSE_PATH`` (dashboard_server unsets
+    ``CSWH_BI_WAREHOUSE_PATH``, so the developer's own setting is ignored here too)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv(BI_PATH_ENV, raising=False)
+        return bi_path_for(warehouse)
+
+
 @pytest.fixture(scope="module")
 def published_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Read-only, as the dashboard reads the published file: no copy.
     folder = tmp_path_factory.mktemp("dashboard-warehouse")
-    return sample_warehouse(folder, "CSWH_DASHBOARD_TEST_WAREHOUSE", copy=False)
+    warehouse = sample_warehouse(folder, "CSWH_DASHBOARD_TEST_WAREHOUSE", copy=False)
+    bi_file = bi_file_beside(warehouse)
+    assert bi_file.is_file(), (
+        f"no BI file {bi_file} beside {warehouse}: `cswh run` writes it after every publish; "
+        "rebuild the sample (make sample-build)"
+    )
+    return warehouse
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +150,10 @@ def free_port() -> int:
 
 @contextmanager
 def dashboard_server(warehouse: Path, log_path: Path) -> Iterator[str]:
-    """Run `streamlit run dashboard/app.py` against a warehouse; yield its base URL."""
+    """Run `streamlit run dashboard/app.py` on a warehouse's BI file; yield its base URL.
+
+    Only ``CSWH_WAREHOUSE_PATH`` is set: the dashboard derives the BI file from it.
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -149,7 +170,8 @@ def dashboard_server(warehouse: Path, log_path: Path) -> Iterator[str]:
         "--browser.gatherUsageStats",
         "false",
     ]
-    env = os.environ | {"CSWH_WAREHOUSE_PATH": str(warehouse)}
+    env = {name: value for name, value in os.environ.items() if name != BI_PATH_ENV}
+    env["CSWH_WAREHOUSE_PATH"] = str(warehouse)
     with log_path.open("w") as log:
         server = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -313,8 +335,10 @@ def test_every_page_renders_its_charts_with_data(
 def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
     published_warehouse: Path, browser_page, screenshots: Path, tmp_path: Path
 ) -> None:
-    empty = tmp_path / "empty.duckdb"
-    shutil.copyfile(published_warehouse, empty)
+    # Only the BI file is needed: the full warehouse is never created here.
+    warehouse = tmp_path / "empty.duckdb"
+    empty = bi_file_beside(warehouse)
+    shutil.copyfile(bi_file_beside(published_warehouse), empty)
     connection = duckdb.connect(str(empty))
     try:
         marts = connection.execute(
@@ -327,7 +351,7 @@ def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
         connection.close()
 
     page = browser_page
-    with dashboard_server(empty, tmp_path / "streamlit.log") as base_url:
+    with dashboard_server(warehouse, tmp_path / "streamlit.log") as base_url:
         for expectation in PAGES:
             open_page(page, base_url, expectation.url_path)
             # The page's final state: the warning that the marts are empty.
@@ -340,16 +364,17 @@ def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
             assert not any("exception" in problem for problem in problems), problems
         save_screenshot(page, screenshots, "empty_marts")
 
-        # The same server, the file gone: a clear message instead of a page.
+        # The same server, the file gone: a clear message naming it instead of a page.
         empty.unlink()
         open_page(page, base_url, "")
-        assert page_problems(page, PAGES[0]), "the check passed with no warehouse file"
+        assert page_problems(page, PAGES[0]), "the check passed with no BI file"
         assert "make demo" in alert_texts(page)
+        assert empty.name in alert_texts(page)
         save_screenshot(page, screenshots, "missing_warehouse")
 
         # A publish (an atomic replace of the file) shows up on the next load, no restart.
         staged = tmp_path / "staged.duckdb"
-        shutil.copyfile(published_warehouse, staged)
+        shutil.copyfile(bi_file_beside(published_warehouse), staged)
         staged.replace(empty)
         open_page(page, base_url, "")
         wait_for_elements(page, PAGES[0])

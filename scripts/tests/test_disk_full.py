@@ -14,18 +14,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from extract_files import NOW, csv_bytes, good_row, tickets, write
+from extract_files import NOW, csv_bytes, deliver_ticket_parents, good_row, tickets, write
 from stand_in_build import stand_in_build
 
 from cswh import cli
 from cswh.contracts import entity
 from cswh.load import load_landing
-
-PARENTS = {
-    "csms": {"csm_id": "csm_1", "manager_csm_id": ""},
-    "accounts": {"account_id": "acc_1", "owner_csm_id": "csm_1"},
-    "contacts": {"contact_id": "con_1", "account_id": "acc_1", "reports_to_contact_id": ""},
-}
 
 
 @pytest.fixture
@@ -53,12 +47,6 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[int], Path]]:
         subprocess.run(["umount", "-l", str(point)], check=False)
 
 
-def deliver_parents(landing: Path) -> None:
-    for name, values in PARENTS.items():
-        contract = entity(name)
-        write(landing, name, f"{name}.csv", csv_bytes(contract, [good_row(contract, **values)]))
-
-
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -67,7 +55,7 @@ def digest(path: Path) -> str:
 def published_on(tmp_path: Path) -> Callable[[Path], Path]:
     """A published warehouse holding the parent rows, copied onto a given disk."""
     landing = tmp_path / "parents"
-    deliver_parents(landing)
+    deliver_ticket_parents(landing)
     built = tmp_path / "built" / "w.duckdb"
     assert load_landing(landing, built, now=NOW).ok
 
@@ -194,3 +182,25 @@ def test_disk_full_while_exporting(small_disk, tmp_path: Path, capsys) -> None:
     # The previous export is still current and whole; nothing partial is left.
     assert sorted(p.name for p in export_dir.iterdir()) == first
     assert not [p for p in export_dir.parent.iterdir() if p.name.endswith(".partial")]
+
+
+def test_disk_full_while_writing_the_bi_file(
+    small_disk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    warehouse = tmp_path / "w.duckdb"
+    connection = duckdb.connect(str(warehouse))
+    connection.execute("create schema marts")
+    connection.execute(
+        "create table marts.fct_large as select md5(range::varchar) || md5((range * 7)::varchar) "
+        "as noise from range(200000)"
+    )
+    connection.close()
+    disk = small_disk(512 << 10)
+    monkeypatch.setenv("CSWH_BI_WAREHOUSE_PATH", str(disk / "w_bi.duckdb"))
+    before = digest(warehouse)
+    code = cli.main(["export", "--warehouse", str(warehouse), "--export-dir", str(tmp_path / "pq")])
+    assert code == cli.EXIT_DISK_FULL
+    error = capsys.readouterr().err
+    assert "disk full while writing the BI file" in error and "is not affected" in error
+    assert list(disk.iterdir()) == [], "the partial BI file and its WAL must be removed"
+    assert digest(warehouse) == before

@@ -11,9 +11,16 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
-from extract_files import NOW, csv_bytes, good_row, parquet_bytes, tickets, write
+from extract_files import (
+    NOW,
+    deliver_ticket_parents,
+    good_row,
+    parquet_bytes,
+    query,
+    tickets,
+    write,
+)
 from stand_in_build import stand_in_build
 
 from cswh import cli, landing
@@ -21,37 +28,11 @@ from cswh.contracts import entity
 from cswh.load import load_landing
 from cswh.publish import run_pipeline
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PARENTS = {
-    "csms": {"csm_id": "csm_1", "manager_csm_id": ""},
-    "accounts": {"account_id": "acc_1", "owner_csm_id": "csm_1"},
-    "contacts": {"contact_id": "con_1", "account_id": "acc_1", "reports_to_contact_id": ""},
-}
-
-
-def deliver_parents(landing_dir: Path) -> None:
-    for name, values in PARENTS.items():
-        contract = entity(name)
-        write(
-            landing_dir,
-            name,
-            f"{name}__2026-10-01.csv",
-            csv_bytes(contract, [good_row(contract, **values)]),
-        )
-
-
-def rows(warehouse: Path, sql: str, parameters: list | None = None) -> list[tuple]:
-    connection = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        return connection.execute(sql, parameters or []).fetchall()
-    finally:
-        connection.close()
-
 
 def audit(warehouse: Path) -> dict[str, tuple[str, str]]:
     return {
         source_file: (status, message)
-        for source_file, status, message in rows(
+        for source_file, status, message in query(
             warehouse, "select source_file, status, message from loader.load_audit"
         )
     }
@@ -70,7 +51,7 @@ GLOB_NAMES = [
 def test_file_names_are_paths_not_patterns(tmp_path: Path, suffix: str) -> None:
     """Each file loads its own rows once, whatever glob characters its name holds."""
     landing_dir = tmp_path / "landing"
-    deliver_parents(landing_dir)
+    deliver_ticket_parents(landing_dir)
     contract = entity("tickets")
     for number, name in enumerate(GLOB_NAMES, start=1):
         content = tickets({"ticket_id": f"t{number}"})
@@ -80,7 +61,7 @@ def test_file_names_are_paths_not_patterns(tmp_path: Path, suffix: str) -> None:
     warehouse = tmp_path / "w.duckdb"
     result = load_landing(landing_dir, warehouse, now=NOW)
     assert result.ok, [f.message for f in result.refused]
-    loaded = rows(
+    loaded = query(
         warehouse,
         "select ticket_id, _source_file from raw.support_desk__tickets order by ticket_id",
     )
@@ -93,7 +74,7 @@ def test_file_names_are_paths_not_patterns(tmp_path: Path, suffix: str) -> None:
 
 def test_every_path_that_is_no_extract_is_refused_by_name(tmp_path: Path) -> None:
     landing_dir = tmp_path / "landing"
-    deliver_parents(landing_dir)
+    deliver_ticket_parents(landing_dir)
     good = write(landing_dir, "tickets", "tickets__2026-10-31.csv", tickets({"ticket_id": "t1"}))
     folder = good.parent
     bad = {
@@ -145,24 +126,24 @@ def test_every_path_that_is_no_extract_is_refused_by_name(tmp_path: Path) -> Non
     assert "not a regular file" in messages[relative[fifo]][1]
     assert messages[relative[hidden]][0] == "ignored"
     # The good file still loaded; the refused ones left no rows.
-    assert rows(warehouse, "select ticket_id from raw.support_desk__tickets") == [("t1",)]
+    assert query(warehouse, "select ticket_id from raw.support_desk__tickets") == [("t1",)]
 
 
 def test_cswh_load_exits_1_when_anything_was_refused(tmp_path: Path) -> None:
     landing_dir = tmp_path / "landing"
-    deliver_parents(landing_dir)
+    deliver_ticket_parents(landing_dir)
     write(landing_dir, "tickets", "tickets__2026-10-31.csv", tickets({"ticket_id": "t1"}))
     (landing_dir / "support_desk" / "tickets" / "notes.txt").write_text("hello")
     warehouse = tmp_path / "w.duckdb"
     code = cli.main(["load", "--landing", str(landing_dir), "--warehouse", str(warehouse)])
     assert code == cli.EXIT_INPUT_REFUSED
-    assert rows(warehouse, "select count(*) from raw.support_desk__tickets") == [(1,)]
+    assert query(warehouse, "select count(*) from raw.support_desk__tickets") == [(1,)]
 
 
 def test_unreadable_file_is_refused_by_name(tmp_path: Path) -> None:
     """Permission denied (root reads everything, so the loader runs as `nobody` there)."""
     landing_dir = tmp_path / "landing"
-    deliver_parents(landing_dir)
+    deliver_ticket_parents(landing_dir)
     write(landing_dir, "tickets", "tickets__2026-10-30.csv", tickets({"ticket_id": "t1"}))
     locked = write(landing_dir, "tickets", "tickets__2026-10-31.csv", tickets({"ticket_id": "t2"}))
     warehouse_dir = tmp_path / "warehouse"
@@ -192,7 +173,7 @@ def test_unreadable_file_is_refused_by_name(tmp_path: Path) -> None:
     )
     assert completed.returncode == cli.EXIT_INPUT_REFUSED, completed.stderr
     assert f"{locked}: refused: cannot be read: permission denied" in completed.stderr
-    assert rows(warehouse_dir / "w.duckdb", "select ticket_id from raw.support_desk__tickets") == [
+    assert query(warehouse_dir / "w.duckdb", "select ticket_id from raw.support_desk__tickets") == [
         ("t1",)
     ]
 
@@ -202,7 +183,7 @@ def test_a_file_changing_while_read_is_refused_then_loaded_whole(
 ) -> None:
     """A writer appends while the loader reads: nothing of it loads, the next load takes it all."""
     landing_dir = tmp_path / "landing"
-    deliver_parents(landing_dir)
+    deliver_ticket_parents(landing_dir)
     path = write(landing_dir, "tickets", "tickets__2026-10-31.csv", tickets({"ticket_id": "t1"}))
     late_row = tickets({"ticket_id": "t2"}).split(b"\n", 1)[1]
     real_read = landing._read_all
@@ -219,14 +200,14 @@ def test_a_file_changing_while_read_is_refused_then_loaded_whole(
     (ticket_file,) = [f for f in first.files if f.entity == "tickets"]
     assert ticket_file.status == "refused"
     assert "changed while it was being read" in ticket_file.message
-    assert rows(warehouse, "select count(*) from raw.support_desk__tickets") == [(0,)]
+    assert query(warehouse, "select count(*) from raw.support_desk__tickets") == [(0,)]
 
     monkeypatch.setattr(landing, "_read_all", real_read)
     second = load_landing(landing_dir, warehouse, now=NOW)
     (ticket_file,) = [f for f in second.files if f.entity == "tickets"]
     assert (ticket_file.status, ticket_file.rows_loaded) == ("loaded", 2)
     # The recorded hash is that of the bytes whose rows were loaded.
-    recorded = rows(
+    recorded = query(
         warehouse,
         "select content_sha256 from loader.load_audit "
         "where status = 'loaded' and entity = 'tickets'",
@@ -236,7 +217,7 @@ def test_a_file_changing_while_read_is_refused_then_loaded_whole(
 
 def test_the_same_content_plain_and_compressed_loads_once(tmp_path: Path) -> None:
     landing_dir = tmp_path / "landing"
-    deliver_parents(landing_dir)
+    deliver_ticket_parents(landing_dir)
     content = tickets({"ticket_id": "t1"})
     write(landing_dir, "tickets", "tickets__2026-10-31.csv", content)
     write(landing_dir, "tickets", "tickets__2026-10-31.csv.gz", gzip.compress(content))
@@ -262,7 +243,7 @@ def test_cswh_run_with_quality_on_never_fails_as_wrong_usage(
     """The Great Expectations pre-check sees the loader's records: a Latin-1 cell is quarantined
     (exit 0), an empty file refused by name (exit 1), never exit 2 (wrong usage)."""
     landing_dir = tmp_path / "landing"
-    deliver_parents(landing_dir)
+    deliver_ticket_parents(landing_dir)
     write(landing_dir, "tickets", "tickets__2026-10-31.csv", content)
     build = stand_in_build()
     monkeypatch.setattr(
@@ -293,7 +274,7 @@ def test_scan_orders_parents_first_and_names_within_an_entity(tmp_path: Path) ->
 
 def test_run_pipeline_refuses_a_landing_with_a_misplaced_file(tmp_path: Path) -> None:
     landing_dir = tmp_path / "landing"
-    deliver_parents(landing_dir)
+    deliver_ticket_parents(landing_dir)
     (landing_dir / "tickets.csv").write_bytes(tickets({"ticket_id": "t1"}))
     published = tmp_path / "warehouse" / "w.duckdb"
     result = run_pipeline(

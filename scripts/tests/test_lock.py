@@ -11,17 +11,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from extract_files import csv_bytes, good_row, tickets, write
+from extract_files import deliver_ticket_parents, tickets, write
 
 from cswh.cli import EXIT_BUSY
-from cswh.contracts import entity
 from cswh.lock import WAIT_ENV, WarehouseBusy, lock_path, wait_seconds_setting, warehouse_lock
-
-PARENTS = {
-    "csms": {"csm_id": "csm_1", "manager_csm_id": ""},
-    "accounts": {"account_id": "acc_1", "owner_csm_id": "csm_1"},
-    "contacts": {"contact_id": "con_1", "account_id": "acc_1", "reports_to_contact_id": ""},
-}
 
 # A `cswh run` paused in its build step until the test lets it go.
 PAUSED_RUN = """
@@ -88,9 +81,7 @@ def wait_for(path: Path, process: subprocess.Popen, seconds: float = 120) -> Non
 
 
 def deliver(landing: Path, *ticket_ids: str) -> None:
-    for name, values in PARENTS.items():
-        contract = entity(name)
-        write(landing, name, f"{name}.csv", csv_bytes(contract, [good_row(contract, **values)]))
+    deliver_ticket_parents(landing)
     for ticket_id in ticket_ids:
         write(landing, "tickets", f"tickets__{ticket_id}.csv", tickets({"ticket_id": ticket_id}))
 

@@ -1,11 +1,19 @@
-"""Personal data (contact names, emails) stays in raw and staging: no mart exposes it."""
+"""Personal data (contact names, emails) stays in raw and staging: no mart exposes it.
+
+And BI never sees raw or staging at all: the BI file of a built sample holds the marts only.
+CSWH_PII_TEST_WAREHOUSE names a built warehouse to check; unset, a small one (SF 0.02) is built.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+import pytest
 import yaml
+from sample_warehouse import sample_warehouse
 
+from cswh.bi_file import BI_PATH_ENV, bi_path_for, publish_bi_file
 from cswh.contracts import ENTITIES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -37,3 +45,49 @@ def test_every_mart_sql_file_is_documented():
     documented = set(mart_columns())
     built = {path.stem for path in (REPO_ROOT / "models" / "marts").rglob("*.sql")}
     assert built <= documented
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # Read-only here: publish_bi_file attaches it read-only, so no copy.
+    folder = tmp_path_factory.mktemp("pii-warehouse")
+    return sample_warehouse(folder, "CSWH_PII_TEST_WAREHOUSE", copy=False)
+
+
+def read(path: Path, sql: str) -> list[tuple]:
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        return connection.execute(sql).fetchall()
+    finally:
+        connection.close()
+
+
+def test_the_bi_file_of_the_sample_warehouse_holds_only_the_marts(
+    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(BI_PATH_ENV, raising=False)
+    published_marts = read(
+        sample,
+        "select table_name from information_schema.tables "
+        "where table_schema = 'marts' order by table_name",
+    )
+    assert published_marts, f"{sample} has no marts"
+    # One made here from the sample, and the one `cswh run` wrote beside it when there is one.
+    bi_files = [publish_bi_file(sample, tmp_path / "sample_bi.duckdb").path]
+    if bi_path_for(sample).exists():
+        bi_files.append(bi_path_for(sample))
+    for bi_file in bi_files:
+        # `main` is in every DuckDB file, internal and (asserted below) empty.
+        schemas = read(
+            bi_file,
+            "select schema_name from duckdb_schemas() "
+            "where database_name = current_database() and not internal",
+        )
+        assert schemas == [("marts",)], bi_file
+        relations = read(
+            bi_file,
+            "select table_schema, table_name from information_schema.tables order by table_name",
+        )
+        assert relations == [("marts", name) for (name,) in published_marts], bi_file
+        columns = {row[0] for row in read(bi_file, "select column_name from duckdb_columns()")}
+        assert not columns & PII_COLUMNS, bi_file

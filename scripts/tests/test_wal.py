@@ -9,25 +9,17 @@ import sys
 from pathlib import Path
 
 import duckdb
-from extract_files import csv_bytes, good_row, tickets, write
+from extract_files import deliver_ticket_parents, tickets, write
 from stand_in_build import stand_in_build
 
-from cswh.contracts import ENTITIES, entity
+from cswh.contracts import ENTITIES
 from cswh.load import CRASH_AFTER_COMMIT_ENV
 from cswh.publish import run_pipeline, wal_path
 from cswh.raw_schema import raw_table
 
-PARENTS = {
-    "csms": {"csm_id": "csm_1", "manager_csm_id": ""},
-    "accounts": {"account_id": "acc_1", "owner_csm_id": "csm_1"},
-    "contacts": {"contact_id": "con_1", "account_id": "acc_1", "reports_to_contact_id": ""},
-}
-
 
 def deliver(landing: Path) -> None:
-    for name, values in PARENTS.items():
-        contract = entity(name)
-        write(landing, name, f"{name}.csv", csv_bytes(contract, [good_row(contract, **values)]))
+    deliver_ticket_parents(landing)
     write(landing, "tickets", "tickets.csv", tickets({"ticket_id": "t1"}, {"ticket_id": "t2"}))
 
 
