@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 # Logical column types. The loader maps them to warehouse types; extracts carry them as text:
 # integers and decimals in plain notation, booleans as true/false, dates as YYYY-MM-DD and
-# timestamps as ISO 8601 with an offset (Z or +hh:mm), converted to UTC on load.
-COLUMN_TYPES = ("string", "integer", "decimal", "boolean", "date", "timestamp")
+# timestamps as ISO 8601 with an offset (Z or +hh:mm), converted to UTC on load. A rate is a
+# decimal kept to 12 places (an exchange rate such as 0.006712 yen in dollars).
+COLUMN_TYPES = ("string", "integer", "decimal", "rate", "boolean", "date", "timestamp")
 
 
 @dataclass(frozen=True)
@@ -88,7 +89,31 @@ SOURCES: dict[str, str] = {
 
 TOUCH_TIERS = ("high_touch", "low_touch", "tech_touch")
 REGIONS = ("north_america", "emea", "apac", "latam")
-BILLING_INTERVALS = ("month", "quarter", "year")
+# A plan bills every `interval_count` of these (every 2 weeks, every 6 months).
+BILLING_INTERVALS = ("day", "week", "month", "quarter", "year")
+# ISO 4217 currencies the billing entities accept, with their minor units (decimal places):
+# JPY and KRW have none, BHD and KWD three. Amounts are in major units ("1200" yen, "12.50"
+# dollars); an amount with more decimals than its currency allows fails a staging test, and
+# adapters convert a vendor's minor units (Stripe's cents) with this table.
+CURRENCY_MINOR_UNITS: dict[str, int] = {
+    "USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "NZD": 2, "CHF": 2, "SEK": 2, "NOK": 2,
+    "DKK": 2, "PLN": 2, "CZK": 2, "HUF": 2, "INR": 2, "SGD": 2, "HKD": 2, "CNY": 2, "BRL": 2,
+    "MXN": 2, "ZAR": 2, "ILS": 2, "AED": 2, "JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0,
+    "BHD": 3, "KWD": 3, "JOD": 3, "OMR": 3,
+}  # fmt: skip
+CURRENCIES = tuple(CURRENCY_MINOR_UNITS)
+SUBSCRIPTION_STATUSES = (
+    "trialing",
+    "incomplete",
+    "incomplete_expired",
+    "active",
+    "past_due",
+    "unpaid",
+    "paused",
+    "non_renewing",
+    "canceled",
+    "ended",
+)
 PLAN_TIERS = ("starter", "growth", "enterprise")
 
 ENTITIES: tuple[Entity, ...] = (
@@ -244,7 +269,7 @@ ENTITIES: tuple[Entity, ...] = (
                 "string",
                 "ISO 4217 currency the customer is billed in.",
                 required=True,
-                allowed_values=("USD",),
+                allowed_values=CURRENCIES,
             ),
             Column("created_at", "timestamp", "When the customer was created.", required=True),
             _updated_at("customer"),
@@ -279,19 +304,31 @@ ENTITIES: tuple[Entity, ...] = (
             Column(
                 "billing_interval",
                 "string",
-                "How often the plan is billed.",
+                "Unit of the billing period (the plan bills every interval_count of them).",
                 required=True,
                 allowed_values=BILLING_INTERVALS,
             ),
             Column(
+                "interval_count",
+                "integer",
+                "How many intervals one billing period spans (2 with week: every two weeks); "
+                "empty means 1.",
+                min_value=1,
+                max_value=36,
+            ),
+            Column(
                 "list_price",
                 "decimal",
-                "List price per seat for one billing interval, in the plan currency.",
+                "List price per seat for one billing period, in the plan currency.",
                 required=True,
                 min_value=0,
             ),
             Column(
-                "currency", "string", "ISO 4217 currency.", required=True, allowed_values=("USD",)
+                "currency",
+                "string",
+                "ISO 4217 currency of the list price.",
+                required=True,
+                allowed_values=CURRENCIES,
             ),
             Column("is_active", "boolean", "Whether the plan can still be sold.", required=True),
             _updated_at("plan"),
@@ -311,16 +348,25 @@ ENTITIES: tuple[Entity, ...] = (
             Column(
                 "status",
                 "string",
-                "Status at the time of this version.",
+                "Status at the time of this version. incomplete and incomplete_expired never "
+                "paid; past_due and unpaid are in dunning; paused has billing suspended "
+                "(paused_at to resumes_at); non_renewing and canceled end at ended_at.",
                 required=True,
-                allowed_values=("trialing", "active", "canceled", "ended"),
+                allowed_values=SUBSCRIPTION_STATUSES,
             ),
             Column(
                 "billing_interval",
                 "string",
-                "Billing interval of the subscription.",
+                "Unit of the subscription's billing period (its term, for renewals).",
                 required=True,
                 allowed_values=BILLING_INTERVALS,
+            ),
+            Column(
+                "interval_count",
+                "integer",
+                "How many intervals one billing period spans; empty means 1.",
+                min_value=1,
+                max_value=36,
             ),
             Column("trial_started_at", "timestamp", "Start of the free trial, if any."),
             Column("trial_ended_at", "timestamp", "End of the free trial, if any."),
@@ -333,7 +379,22 @@ ENTITIES: tuple[Entity, ...] = (
             Column("current_term_started_at", "timestamp", "Start of the current billing term."),
             Column("current_term_ends_at", "timestamp", "End of the current billing term."),
             Column("canceled_at", "timestamp", "When cancellation was requested."),
-            Column("ended_at", "timestamp", "When paid service stopped (end of last paid term)."),
+            Column(
+                "ended_at",
+                "timestamp",
+                "First instant without paid service (the end of the last paid term, exclusive). "
+                "An inclusive end (23:59:59 on the last day) is read as the next midnight.",
+            ),
+            Column(
+                "paused_at",
+                "timestamp",
+                "Start of the current or latest pause (billing and service suspended).",
+            ),
+            Column(
+                "resumes_at",
+                "timestamp",
+                "When the latest pause ends (exclusive); empty while paused with no end date.",
+            ),
             Column(
                 "is_auto_renew", "boolean", "Whether the term renews automatically.", required=True
             ),
@@ -345,8 +406,8 @@ ENTITIES: tuple[Entity, ...] = (
         source=BILLING,
         name="subscription_item_versions",
         description="One row per version of a subscription item: which plan, how many seats, at "
-        "what unit price and discount, valid from one instant to the next change. The full "
-        "change history of what each subscription contains.",
+        "what unit price, currency and discount, valid from one instant to the next change. The "
+        "full change history of what each subscription contains.",
         key=("item_version_id",),
         updated_at_column="updated_at",
         references={
@@ -367,19 +428,42 @@ ENTITIES: tuple[Entity, ...] = (
             Column(
                 "unit_price",
                 "decimal",
-                "Contracted price per seat per billing interval before discount.",
+                "Contracted price per seat per billing period before discount, in the item "
+                "currency.",
                 required=True,
                 min_value=0,
             ),
             Column(
+                "currency",
+                "string",
+                "ISO 4217 currency of the item; empty means the plan's currency.",
+                allowed_values=CURRENCIES,
+            ),
+            Column(
                 "discount_percent",
                 "decimal",
-                "Discount applied to the item while it runs, 0-100.",
+                "Percent off the item while the discount runs, 0-100.",
                 min_value=0,
                 max_value=100,
             ),
             Column(
-                "discount_ends_at", "timestamp", "When the discount stops; empty if open-ended."
+                "discount_amount",
+                "decimal",
+                "Amount off the whole item per billing period while the discount runs, in the "
+                "item currency.",
+                min_value=0,
+            ),
+            Column(
+                "discount_duration",
+                "string",
+                "once (the first invoice only), repeating (until discount_ends_at) or forever; "
+                "empty means forever without discount_ends_at, repeating with it.",
+                allowed_values=("once", "repeating", "forever"),
+            ),
+            Column(
+                "discount_ends_at",
+                "timestamp",
+                "First instant without the discount; empty if open-ended.",
             ),
             Column(
                 "change_reason",
@@ -396,7 +480,11 @@ ENTITIES: tuple[Entity, ...] = (
                 ),
             ),
             Column("valid_from", "timestamp", "When this version took effect.", required=True),
-            Column("valid_to", "timestamp", "When the next version replaced it; empty if current."),
+            Column(
+                "valid_to",
+                "timestamp",
+                "When the next version replaced it (exclusive); empty if current.",
+            ),
             _updated_at("item version"),
         ),
     ),
@@ -445,7 +533,11 @@ ENTITIES: tuple[Entity, ...] = (
                 "amount_paid", "decimal", "Amount collected so far.", required=True, min_value=0
             ),
             Column(
-                "currency", "string", "ISO 4217 currency.", required=True, allowed_values=("USD",)
+                "currency",
+                "string",
+                "ISO 4217 currency of every amount on the invoice and its lines.",
+                required=True,
+                allowed_values=CURRENCIES,
             ),
             Column(
                 "status",
@@ -490,6 +582,44 @@ ENTITIES: tuple[Entity, ...] = (
             Column("period_start_date", "date", "First day of service the line covers."),
             Column("period_end_date", "date", "Last day of service the line covers."),
             _updated_at("invoice line"),
+        ),
+    ),
+    Entity(
+        source=BILLING,
+        name="exchange_rates",
+        description="One row per version of a daily exchange rate: how many units of the quote "
+        "currency one unit of the currency buys on a day. Needed only when something is billed "
+        "in a currency other than the reporting currency (dbt var reporting_currency); a day "
+        "without a rate uses the latest rate before it, and the inverse pair serves when only "
+        "it is delivered.",
+        key=("rate_date", "currency", "quote_currency"),
+        updated_at_column="updated_at",
+        warn_after_hours=72,
+        error_after_hours=240,
+        columns=(
+            Column("rate_date", "date", "Day the rate applies to (UTC).", required=True),
+            Column(
+                "currency",
+                "string",
+                "Currency converted from.",
+                required=True,
+                allowed_values=CURRENCIES,
+            ),
+            Column(
+                "quote_currency",
+                "string",
+                "Currency converted to.",
+                required=True,
+                allowed_values=CURRENCIES,
+            ),
+            Column(
+                "rate",
+                "rate",
+                "Units of the quote currency per unit of the currency.",
+                required=True,
+                min_value=0.000001,
+            ),
+            _updated_at("exchange rate"),
         ),
     ),
     # ---------------------------------------------------------------- CRM

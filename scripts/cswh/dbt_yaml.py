@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from cswh.contracts import ENTITIES, ENTITIES_BY_NAME, SOURCES, Column, Entity
+from cswh.contracts import CURRENCY_MINOR_UNITS, ENTITIES, ENTITIES_BY_NAME, SOURCES, Column, Entity
 from cswh.raw_schema import LINEAGE_COLUMNS, RAW_SCHEMA, WAREHOUSE_TYPES
 
 STAGING_DIR = Path("models") / "staging"
@@ -55,6 +55,7 @@ ENTITY_GRAIN: dict[str, str] = {
 # can join and test on one column. Every composite-key entity must be listed here.
 SURROGATE_KEYS: dict[str, str] = {
     "daily_feature_usage": "daily_feature_usage_id",
+    "exchange_rates": "exchange_rate_id",
 }
 
 # Lineage columns the staging models carry through from raw (`_source_row_number` is only used
@@ -339,9 +340,18 @@ def render_models_yaml(source: str) -> str:
     return _dump(models_document(source))
 
 
+CURRENCIES_SEED_PATH = Path("seeds/currencies.csv")
+
+
+def render_currencies_seed() -> str:
+    """The currencies seed: every accepted ISO 4217 code and its minor units."""
+    rows = [f"{code},{units}" for code, units in sorted(CURRENCY_MINOR_UNITS.items())]
+    return "\n".join(["currency,minor_units", *rows]) + "\n"
+
+
 def rendered_files() -> dict[Path, str]:
     """Every rendered file: repository-relative path -> text, in a stable order."""
-    files: dict[Path, str] = {}
+    files: dict[Path, str] = {CURRENCIES_SEED_PATH: render_currencies_seed()}
     for source in SOURCES:
         files[sources_yaml_path(source)] = render_sources_yaml(source)
         files[models_yaml_path(source)] = render_models_yaml(source)

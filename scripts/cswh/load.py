@@ -62,6 +62,7 @@ from cswh.raw_schema import (
     LOAD_AUDIT_TABLE,
     LOADER_DDL,
     QUARANTINE_TABLE,
+    RAW_SCHEMA,
     WAREHOUSE_TYPES,
     raw_table,
     raw_table_ddl,
@@ -165,6 +166,24 @@ def ensure_loader_tables(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(statement)
     for entity in ENTITIES:
         connection.execute(raw_table_ddl(entity))
+    _add_new_contract_columns(connection)
+
+
+def _add_new_contract_columns(connection: duckdb.DuckDBPyConnection) -> None:
+    """Give raw tables made under an older contract the columns added since (empty in old rows)."""
+    existing = set(
+        connection.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ?",
+            [RAW_SCHEMA],
+        ).fetchall()
+    )
+    for entity in ENTITIES:
+        for column in entity.columns:
+            if (entity.table_name, column.name) not in existing:
+                connection.execute(
+                    f"alter table {raw_table(entity)} add column {_identifier(column.name)} "
+                    f"{WAREHOUSE_TYPES[column.type]}"
+                )
 
 
 def _sql_string(value: str) -> str:
@@ -423,6 +442,7 @@ def _column_problem(column: Column, future_limit: datetime | None = None) -> str
     pattern = {
         "integer": _INTEGER_PATTERN,
         "decimal": _DECIMAL_PATTERN,
+        "rate": _DECIMAL_PATTERN,
         "date": _DATE_PATTERN,
         "timestamp": _TIMESTAMP_PATTERN,
     }.get(column.type)
@@ -437,6 +457,7 @@ def _column_problem(column: Column, future_limit: datetime | None = None) -> str
         hint = {
             "integer": "a whole number",
             "decimal": "a number like 1234.56",
+            "rate": "a number like 0.006712",
             "date": "a date YYYY-MM-DD",
             "timestamp": "a timestamp with a UTC offset, e.g. 2024-03-05T14:03:22Z",
         }[column.type]

@@ -66,7 +66,7 @@ RUNS_DIR = "runs"
 DATA_DOCS_DIR = "data_docs"
 LIFECYCLE_STAGES = ("trial", "onboarding", "active", "churned", "prospect")
 ESCALATION_TYPES = ("trouble", "opportunity")
-NUMERIC_TYPES = ("integer", "decimal")
+NUMERIC_TYPES = ("integer", "decimal", "rate")
 # How many unexpected values to keep per expectation in the run JSON.
 PARTIAL_UNEXPECTED = 5
 

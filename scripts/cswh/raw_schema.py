@@ -13,6 +13,7 @@ WAREHOUSE_TYPES = {
     "string": "varchar",
     "integer": "bigint",
     "decimal": "decimal(18, 4)",
+    "rate": "decimal(24, 12)",
     "boolean": "boolean",
     "date": "date",
     # Stored as UTC wall-clock time: the loader converts every offset to UTC.

@@ -27,15 +27,13 @@ items_in_force as (
         items.product_kind,
         items.plan_tier,
         items.seats,
-        items.seats * items.unit_price / items.interval_months
-        * (
-            1 - case
-                when items.discount_ends_at is null
-                    or items.discount_ends_at >= weeks.week_ends_before
-                    then items.discount_percent
-                else 0
-            end / 100
-        ) as mrr
+        items.gross_mrr
+        - case
+            when items.discount_ends_at is null
+                or items.discount_ends_at >= weeks.week_ends_before
+                then items.running_discount_mrr
+            else 0
+        end as mrr
     from items
     inner join weeks
         on

@@ -1,8 +1,11 @@
 {#
     Contracted recurring revenue per account, product and month, measured at each month's
     snapshot instant: item versions in force then, on subscriptions in their paid period (trials
-    excluded), normalised to a month (quarterly / 3, annual / 12), discounts applied while they
-    run. One-off charges are invoice lines, not subscription items, so they never appear here.
+    excluded), normalised to a month, discounts applied while they run (see
+    int_subscription_items_priced), in the reporting currency and in the item currency (empty
+    when a product is billed in several). One-off charges are invoice lines, not subscription
+    items, so they never appear here. A paused subscription stays in MRR (the contract stands);
+    paused_mrr says how much of it is paused at the snapshot.
 #}
 
 with
@@ -27,16 +30,29 @@ items_in_force as (
         items.product_kind,
         items.plan_id,
         items.plan_tier,
+        items.currency,
         months.month_start_date,
         items.seats,
-        cast(
-            items.seats * items.unit_price / items.interval_months as {{ type_decimal() }}
-        ) as gross_mrr,
+        items.gross_mrr,
+        items.gross_mrr_in_currency,
         case
             when items.discount_ends_at is null or items.discount_ends_at >= months.snapshot_at
-                then items.discount_percent
+                then items.running_discount_mrr
             else 0
-        end as active_discount_percent
+        end as discount_mrr,
+        case
+            when items.discount_ends_at is null or items.discount_ends_at >= months.snapshot_at
+                then items.running_discount_mrr_in_currency
+            else 0
+        end as discount_mrr_in_currency,
+        coalesce(
+            items.subscription_paused_at < months.snapshot_at
+            and (
+                items.subscription_resumes_at is null
+                or items.subscription_resumes_at >= months.snapshot_at
+            ),
+            false
+        ) as is_paused
     from items
     inner join months
         on
@@ -51,15 +67,6 @@ items_in_force as (
 
 ),
 
-items_discounted as (
-
-    select
-        *,
-        cast(gross_mrr * active_discount_percent / 100 as {{ type_decimal() }}) as discount_mrr
-    from items_in_force
-
-),
-
 final as (
 
     select
@@ -69,11 +76,14 @@ final as (
         max(product_kind) as product_kind,
         max(plan_id) as plan_id,
         max(plan_tier) as plan_tier,
+        case when min(currency) = max(currency) then max(currency) end as currency,
         sum(seats) as seats,
         sum(gross_mrr) as gross_mrr,
         sum(discount_mrr) as discount_mrr,
-        sum(gross_mrr) - sum(discount_mrr) as mrr
-    from items_discounted
+        sum(gross_mrr) - sum(discount_mrr) as mrr,
+        sum(gross_mrr_in_currency) - sum(discount_mrr_in_currency) as mrr_in_currency,
+        sum(case when is_paused then gross_mrr - discount_mrr else 0 end) as paused_mrr
+    from items_in_force
     group by account_id, month_start_date, product_id
 
 )

@@ -1,8 +1,9 @@
 {#
-    One row per billing term of every quarterly or annual subscription that paid: the terms that
-    have ended by the reporting date and the one in progress, each with the recurring revenue in
-    force just before its end (expiring) and just after (renewed). Monthly subscriptions renew
-    every month without a contract decision and are left out of renewals.
+    One row per billing term of every subscription billed for three months or more at a time
+    (quarterly, every six months, annual, multi-year) that paid: the terms that have ended by the
+    reporting date and the one in progress, each with the recurring revenue in force just before
+    its end (expiring) and just after (renewed). Subscriptions billed monthly or more often renew
+    without a contract decision and are left out of renewals.
 #}
 
 with
@@ -40,13 +41,17 @@ reporting as (
 
 ),
 
-contract_subscriptions as (
+subscription_periods as (
 
     select
         subscriptions.subscription_id,
         customers.account_id,
         subscriptions.billing_interval,
-        case subscriptions.billing_interval when 'quarter' then 3 else 12 end as interval_months,
+        subscriptions.interval_count * case subscriptions.billing_interval
+            when 'month' then 1
+            when 'quarter' then 3
+            when 'year' then 12
+        end as interval_months,
         subscriptions.started_at,
         subscriptions.canceled_at,
         subscriptions.ended_at
@@ -54,8 +59,16 @@ contract_subscriptions as (
     inner join customers
         on subscriptions.billing_customer_id = customers.billing_customer_id
     where
-        subscriptions.billing_interval in ('quarter', 'year')
+        subscriptions.billing_interval in ('month', 'quarter', 'year')
+        and subscriptions.status not in ('incomplete', 'incomplete_expired')
         and (subscriptions.ended_at is null or subscriptions.ended_at > subscriptions.started_at)
+
+),
+
+contract_subscriptions as (
+
+    select * from subscription_periods
+    where interval_months >= 3
 
 ),
 
@@ -102,15 +115,13 @@ expiring_revenue as (
         relevant_terms.subscription_id,
         relevant_terms.term_number,
         sum(
-            items.seats * items.unit_price / items.interval_months
-            * (
-                1 - case
-                    when items.discount_ends_at is null
-                        or items.discount_ends_at >= relevant_terms.term_ends_at
-                        then items.discount_percent
-                    else 0
-                end / 100
-            )
+            items.gross_mrr
+            - case
+                when items.discount_ends_at is null
+                    or items.discount_ends_at >= relevant_terms.term_ends_at
+                    then items.running_discount_mrr
+                else 0
+            end
         ) as expiring_mrr
     from relevant_terms
     inner join items
@@ -129,15 +140,13 @@ renewed_revenue as (
         relevant_terms.subscription_id,
         relevant_terms.term_number,
         sum(
-            items.seats * items.unit_price / items.interval_months
-            * (
-                1 - case
-                    when items.discount_ends_at is null
-                        or items.discount_ends_at > relevant_terms.term_ends_at
-                        then items.discount_percent
-                    else 0
-                end / 100
-            )
+            items.gross_mrr
+            - case
+                when items.discount_ends_at is null
+                    or items.discount_ends_at > relevant_terms.term_ends_at
+                    then items.running_discount_mrr
+                else 0
+            end
         ) as renewed_mrr
     from relevant_terms
     inner join items

@@ -1,6 +1,8 @@
 {#
     One row per account per month from the account's first paid month to the reporting month,
-    zero-filled after churn so every month-over-month comparison has both sides.
+    zero-filled after churn so every month-over-month comparison has both sides. Money is in the
+    reporting currency (var reporting_currency); mrr_in_billing_currency is the same MRR in the
+    currency the account is billed in, when it is billed in one.
 #}
 
 with
@@ -25,6 +27,11 @@ account_months as (
         sum(mrr) as mrr,
         sum(gross_mrr) as gross_mrr,
         sum(discount_mrr) as discount_mrr,
+        sum(paused_mrr) as paused_mrr,
+        case
+            when count(currency) = count(*) and min(currency) = max(currency) then max(currency)
+        end as billing_currency,
+        sum(mrr_in_currency) as mrr_in_currency,
         sum(case when product_kind = 'core' then mrr else 0 end) as core_mrr,
         sum(case when product_kind = 'add_on' then mrr else 0 end) as add_on_mrr,
         sum(seats) as seats,
@@ -75,6 +82,11 @@ final as (
         coalesce(account_months.mrr, 0) * 12 as arr,
         coalesce(account_months.gross_mrr, 0) as gross_mrr,
         coalesce(account_months.discount_mrr, 0) as discount_mrr,
+        coalesce(account_months.paused_mrr, 0) as paused_mrr,
+        account_months.billing_currency,
+        case
+            when account_months.billing_currency is not null then account_months.mrr_in_currency
+        end as mrr_in_billing_currency,
         coalesce(account_months.core_mrr, 0) as core_mrr,
         coalesce(account_months.add_on_mrr, 0) as add_on_mrr,
         coalesce(account_months.seats, 0) as seats,

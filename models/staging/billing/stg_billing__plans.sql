@@ -32,6 +32,7 @@ final as (
         cast(plan_tier as {{ dbt.type_string() }}) as plan_tier,
         cast(product_kind as {{ dbt.type_string() }}) as product_kind,
         cast(billing_interval as {{ dbt.type_string() }}) as billing_interval,
+        cast(coalesce(interval_count, 1) as {{ dbt.type_bigint() }}) as interval_count,
         cast(list_price as {{ type_decimal() }}) as list_price,
         cast(currency as {{ dbt.type_string() }}) as currency,
         cast(is_active as {{ dbt.type_boolean() }}) as is_active,

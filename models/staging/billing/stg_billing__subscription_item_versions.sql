@@ -31,11 +31,20 @@ final as (
         cast(plan_id as {{ dbt.type_string() }}) as plan_id,
         cast(seats as {{ dbt.type_bigint() }}) as seats,
         cast(unit_price as {{ type_decimal() }}) as unit_price,
+        cast(currency as {{ dbt.type_string() }}) as currency,
         cast(discount_percent as {{ type_decimal() }}) as discount_percent,
-        cast(discount_ends_at as {{ dbt.type_timestamp() }}) as discount_ends_at,
+        cast(discount_amount as {{ type_decimal() }}) as discount_amount,
+        cast(
+            coalesce(
+                discount_duration,
+                case when discount_ends_at is null then 'forever' else 'repeating' end
+            ) as {{ dbt.type_string() }}
+        ) as discount_duration,
+        cast({{ exclusive_end('discount_ends_at') }} as {{ dbt.type_timestamp() }})
+            as discount_ends_at,
         cast(change_reason as {{ dbt.type_string() }}) as change_reason,
         cast(valid_from as {{ dbt.type_timestamp() }}) as valid_from,
-        cast(valid_to as {{ dbt.type_timestamp() }}) as valid_to,
+        cast({{ exclusive_end('valid_to') }} as {{ dbt.type_timestamp() }}) as valid_to,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_load_id as {{ dbt.type_string() }}) as _load_id,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cswh.contracts import BILLING_INTERVALS, PLAN_TIERS
+from cswh.contracts import PLAN_TIERS
 from cswh.generate import params
 from cswh.generate.timeline import DAY, Timeline
 
@@ -20,6 +20,8 @@ ADDONS = (1, 2, 3)
 PLATFORM_MONTHLY_PRICE = (20.0, 45.0, 80.0)
 PLATFORM_MONTHLY_PRICE_AFTER_INCREASE = (22.0, 49.0, 80.0)
 ADDON_MONTHLY_PRICE = {1: 8.0, 2: 12.0, 3: 6.0}
+# Billing intervals the simulation sells (a subset of the contract's); Plan.interval indexes it.
+BILLING_INTERVALS = ("month", "quarter", "year")
 # Price per seat for one interval = monthly price * factor.
 INTERVAL_PRICE_FACTOR = (1.0, 3 * 0.95, 12 * 0.85)
 INTERVAL_LABEL = ("monthly", "quarterly", "annual")

@@ -19,6 +19,7 @@ from cswh.contracts import Column, Entity
 from cswh.generate.timeline import NULL_DATE, NULL_INT, NULL_TS
 
 DECIMAL_TYPE = pa.decimal128(18, 2)
+RATE_TYPE = pa.decimal128(24, 8)
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _NEEDS_QUOTES = r'[",\n\r]'
 
@@ -31,11 +32,12 @@ def arrow_column(column: Column, values: np.ndarray) -> pa.Array:
     if kind == "integer":
         values = np.asarray(values, dtype=np.int64)
         return pa.array(values, type=pa.int64(), mask=values == NULL_INT)
-    if kind == "decimal":
+    if kind in ("decimal", "rate"):
         values = np.asarray(values, dtype=np.float64)
         missing = np.isnan(values)
-        array = pa.array(np.where(missing, 0.0, np.round(values, 2)), mask=missing)
-        return array.cast(DECIMAL_TYPE, safe=False)
+        arrow_type = DECIMAL_TYPE if kind == "decimal" else RATE_TYPE
+        rounded = np.round(values, arrow_type.scale)
+        return pa.array(np.where(missing, 0.0, rounded), mask=missing).cast(arrow_type, safe=False)
     if kind == "boolean":
         return pa.array(np.asarray(values, dtype=bool), type=pa.bool_())
     if kind == "date":

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from cswh.contracts import BILLING_INTERVALS, PLAN_TIERS, entity
+from cswh.contracts import PLAN_TIERS, entity
 from cswh.generate import params
 from cswh.generate.billing import BillingLog
-from cswh.generate.catalogue import PRODUCT_NAMES, PRODUCTS, Catalogue
+from cswh.generate.catalogue import BILLING_INTERVALS, PRODUCT_NAMES, PRODUCTS, Catalogue
 from cswh.generate.population import TEAMS, Accounts, Contacts, Health, Roster, format_ids
 from cswh.generate.state import EpisodeArrays, StepIndex
 from cswh.generate.timeline import DAY, HOUR, NULL_INT, NULL_TS, Timeline, stream, ts_days

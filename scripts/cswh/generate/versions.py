@@ -28,6 +28,7 @@ def null_value(column: Column) -> object:
         "string": None,
         "integer": NULL_INT,
         "decimal": np.nan,
+        "rate": np.nan,
         "date": NULL_DATE,
         "timestamp": NULL_TS,
         "boolean": False,
@@ -39,6 +40,7 @@ def null_array(column: Column, n: int) -> np.ndarray:
         "string": object,
         "integer": np.int64,
         "decimal": np.float64,
+        "rate": np.float64,
         "date": np.int32,
         "timestamp": np.int64,
         "boolean": bool,
@@ -122,8 +124,11 @@ def expand(
                 values = _full(column, stage.set[name], n, selector)
             elif name in stage.clear:
                 values = null_array(column, n)
-            else:
+            elif name in base:
                 values = base[name][selector]
+            else:
+                # A contract column this simulation does not produce: empty in every version.
+                values = null_array(column, n)
             parts[name].append(values)
         keys.append(key[selector])
         orders.append(np.full(n, order, dtype=np.int16))

@@ -14,6 +14,7 @@ from cswh.generate import tables
 from cswh.generate.billing import simulate_billing
 from cswh.generate.catalogue import Catalogue
 from cswh.generate.engagement import simulate_activities
+from cswh.generate.fx import exchange_rates_log
 from cswh.generate.lifecycle import simulate_lifecycles
 from cswh.generate.population import (
     build_accounts,
@@ -113,6 +114,7 @@ def build_world(seed: int, scale: float, end: date, progress: Progress | None = 
     logs["contacts"] = tables.contacts_log(seed, contacts, accounts, health, timeline)
     logs["csms"] = tables.csms_log(roster, timeline)
     logs["features"] = tables.features_log(catalogue, timeline)
+    logs["exchange_rates"] = exchange_rates_log(seed, timeline)
     failed = np.array(
         [e.onboarding is not None and e.onboarding.go_live_ts == NULL_TS for e in episodes],
         dtype=bool,
