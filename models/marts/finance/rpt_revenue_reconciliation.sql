@@ -8,20 +8,14 @@
     recognised as twelve equal months. MRR is a month-end measure while revenue accrues through
     the month: mid_month_change_timing is the contracts' revenue accrued day by day over the
     month minus MRR. What invoices recognise beyond what contracts accrue is unexplained. Void
-    invoices are left out.
+    invoices are left out; amounts are in the reporting currency (int_invoice_lines_converted).
 #}
 
 with
 
-invoices as (
-
-    select * from {{ ref('stg_billing__invoices') }}
-
-),
-
 invoice_lines as (
 
-    select * from {{ ref('stg_billing__invoice_lines') }}
+    select * from {{ ref('int_invoice_lines_converted') }}
 
 ),
 
@@ -46,17 +40,13 @@ accrued as (
 lines as (
 
     select
-        invoice_lines.invoice_line_id,
-        invoice_lines.line_type,
-        invoice_lines.amount,
-        cast({{ dbt.date_trunc('month', 'invoices.issued_at') }} as date)
-            as issued_month_start_date,
-        coalesce(invoice_lines.period_start_date, invoices.period_start_date) as period_start_date,
-        coalesce(invoice_lines.period_end_date, invoices.period_end_date) as period_end_date
+        invoice_line_id,
+        line_type,
+        amount,
+        cast({{ dbt.date_trunc('month', 'issued_at') }} as date) as issued_month_start_date,
+        period_start_date,
+        period_end_date
     from invoice_lines
-    inner join invoices
-        on invoice_lines.invoice_id = invoices.invoice_id
-    where invoices.status != 'void'
 
 ),
 
