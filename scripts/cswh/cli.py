@@ -195,7 +195,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         build=lambda candidate: run_dbt(candidate, *_build_arguments(args), verbose=args.verbose),
         run_results=run_results,
         progress=Progress(),
-        freshness=lambda candidate: run_dbt(candidate, "source", "freshness", verbose=args.verbose),
+        freshness=lambda candidate, selectors: run_dbt(
+            candidate, "source", "freshness", "--select", *selectors, verbose=args.verbose
+        ),
         quality_dir=quality_dir_for(published),
         wait_seconds=_wait_seconds(args),
     )

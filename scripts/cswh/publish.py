@@ -199,15 +199,17 @@ def run_pipeline(
     build: Callable[[Path], int],
     run_results: Path,
     progress: Callable[[str, int, int], None] | None = None,
-    freshness: Callable[[Path], int] | None = None,
+    freshness: Callable[[Path, list[str]], int] | None = None,
     quality_dir: Path | None = None,
     wait_seconds: float = 0.0,
 ) -> RunResult:
     """Load and build into a candidate; publish it only if every check passed.
 
     ``build(candidate)`` runs dbt build against the candidate and returns its exit code;
-    ``freshness(candidate)``, when given, runs `dbt source freshness` (results in
-    sources.json beside run_results.json): a source past its error threshold blocks publishing.
+    ``freshness(candidate, selectors)``, when given, runs `dbt source freshness --select
+    selectors` (results in sources.json beside run_results.json) on the source tables that hold
+    rows, never on one that was not delivered (:mod:`cswh.delivery`): a source past its error
+    threshold blocks publishing.
     With ``quality_dir``, Great Expectations suites run on each new extract's records as the
     loader reads them (their failures are warnings: the loader quarantines the offending rows
     with reasons) and on the key marts after the build (their failures block publishing);
@@ -239,7 +241,7 @@ def _run_locked(
     build: Callable[[Path], int],
     run_results: Path,
     progress: Callable[[str, int, int], None] | None,
-    freshness: Callable[[Path], int] | None,
+    freshness: Callable[[Path, list[str]], int] | None,
     quality_dir: Path | None,
 ) -> RunResult:
     from cswh import quality
@@ -280,7 +282,7 @@ def _run_locked(
                 message="dbt build or its tests failed",
             ),
         )
-    if freshness is not None and freshness(candidate) != 0:
+    if freshness is not None and _judge_freshness(candidate, freshness) != 0:
         return _keep_failed(
             candidate,
             published,
@@ -326,6 +328,14 @@ def _run_locked(
         message=f"published {published}",
         data_docs=data_docs,
     )
+
+
+def _judge_freshness(candidate: Path, freshness: Callable[[Path, list[str]], int]) -> int:
+    """Run the freshness check on the source tables that hold rows; none: nothing to judge."""
+    from cswh.delivery import freshness_selectors, warehouse_deliveries
+
+    selectors = freshness_selectors(warehouse_deliveries(candidate))
+    return freshness(candidate, selectors) if selectors else 0
 
 
 def build_ran_out_of_space(run_results: Path, candidate: Path) -> bool:

@@ -115,6 +115,21 @@ def _build_results(warehouse: Path, target_path: Path) -> Path:
     return kept if kept.exists() else target_path / "run_results.json"
 
 
+def _delivery_lines(warehouse: Path, target_path: Path) -> list[str]:
+    """Which sources were delivered and, in a partial world, which marts that left empty and
+    why (the models' dependencies come from dbt's manifest)."""
+    from cswh.delivery import empty_mart_lines, source_lines, warehouse_deliveries
+
+    deliveries = warehouse_deliveries(warehouse)
+    lines = [
+        f"  {'sources' if number == 0 else '':<11} {line}"
+        for number, line in enumerate(source_lines(deliveries))
+    ]
+    empty = empty_mart_lines(warehouse, target_path / "manifest.json", deliveries)
+    lines += [f"  {'empty' if number == 0 else '':<11} {line}" for number, line in enumerate(empty)]
+    return lines
+
+
 def bi_line(bi_path: Path) -> str:
     if not bi_path.exists():
         return f"{bi_path.resolve()} not written yet (cswh export)"
@@ -147,6 +162,7 @@ def render(
         f"quarantined {summary['rows_quarantined']:,} (files loaded {summary['files_loaded']}, "
         f"refused {summary['files_refused']}; why: loader.quarantined_rows)",
         f"  dbt         {dbt_line(_build_results(warehouse, target_path))}",
+        *_delivery_lines(warehouse, target_path),
         f"  schemas     {schemas}",
         f"  parquet     {export_line(export_dir)}",
         f"  data docs   {(warehouse.parent / 'quality' / 'data_docs' / 'index.html').resolve()}",

@@ -146,9 +146,10 @@ def test_every_staging_model_carries_the_contract_tests() -> None:
             if column.name in entity.references:
                 target_name, target_column = entity.references[column.name]
                 target = dbt_yaml.staging_model_name(ENTITIES_BY_NAME[target_name])
-                assert tests["relationships"] == {"to": f"ref('{target}')", "field": target_column}
+                expected = {"to": f"ref('{target}')", "field": target_column}
+                assert tests["relationships_where_parent_delivered"] == expected
             else:
-                assert "relationships" not in tests
+                assert "relationships_where_parent_delivered" not in tests
 
 
 def test_every_reference_points_at_the_key_of_an_entity() -> None:

@@ -3,6 +3,8 @@
     contacts known at the week's end. "Proactive communication" is an email, call, meeting or
     executive business review the CS team started (a CSM logged it, direction proactive);
     "reactive communication" is a support ticket or an activity the customer started.
+    While the CRM has never delivered an activity, "no engagement" cannot be told from "activities
+    not connected", so the activity counts are unknown (null), not zero.
 #}
 
 with
@@ -28,6 +30,21 @@ contacts as (
 tickets as (
 
     select * from {{ ref('stg_support_desk__tickets') }}
+
+),
+
+-- At most one row: whether any activity was ever delivered.
+first_activity as (
+
+    select activity_id from activities
+    limit 1  -- noqa: AM09
+
+),
+
+activity_delivery as (
+
+    select count(*) > 0 as has_activities
+    from first_activity
 
 ),
 
@@ -186,21 +203,34 @@ final as (
         grid.account_id,
         grid.week_start_date,
         {% for days in [15, 30, 45, 60] -%}
-            coalesce(windowed.high_value_engagements_{{ days }}d, 0)
-                as high_value_engagements_{{ days }}d,
+            case
+                when activity_delivery.has_activities
+                    then coalesce(windowed.high_value_engagements_{{ days }}d, 0)
+            end as high_value_engagements_{{ days }}d,
         {% endfor -%}
         {{ dbt.datediff('running.last_proactive_at', 'grid.week_ends_before', 'day') }}
             as days_since_last_proactive_communication,
         {{ dbt.datediff('running.last_reactive_at', 'grid.week_ends_before', 'day') }}
             as days_since_last_reactive_communication,
         running.contacts_known,
-        coalesce(windowed.engaged_contacts_90d, 0) as engaged_contacts_90d,
-        coalesce(windowed.engaged_executive_contacts_90d, 0) as engaged_executive_contacts_90d,
+        case
+            when activity_delivery.has_activities
+                then coalesce(windowed.engaged_contacts_90d, 0)
+        end as engaged_contacts_90d,
+        case
+            when activity_delivery.has_activities
+                then coalesce(windowed.engaged_executive_contacts_90d, 0)
+        end as engaged_executive_contacts_90d,
         {{ dbt.datediff('running.last_executive_at', 'grid.week_ends_before', 'day') }}
             as days_since_last_executive_engagement,
-        1.0 * coalesce(windowed.content_engaged_contacts_90d, 0)
-        / nullif(running.contacts_known, 0) as content_engaged_contacts_share_90d
+        case
+            when activity_delivery.has_activities
+                then
+                    1.0 * coalesce(windowed.content_engaged_contacts_90d, 0)
+                    / nullif(running.contacts_known, 0)
+        end as content_engaged_contacts_share_90d
     from grid
+    cross join activity_delivery
     inner join running
         on grid.account_week_id = running.account_week_id
     left join windowed

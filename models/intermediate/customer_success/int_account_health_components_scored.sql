@@ -5,6 +5,9 @@
     health_score_version). A component scores 0 at score_zero_at, 100 at score_full_at, linearly
     in between and clamped outside. A missing indicator (or one outside the component's
     applicable account age) is left unscored: its weight goes to the other components.
+    "Never contacted" scores as contact as old as the account only while the CRM has delivered
+    activities (the engagement counts are then known, never null); without any, engagement and
+    relationship are unknown and left unscored like any other missing component.
 #}
 
 {%- set integer_text = "cast(cast(round({value}, 0) as " ~ dbt.type_int() ~ ") as "
@@ -13,13 +16,13 @@
     {
         'component': 'engagement',
         'indicator': 'days_since_last_proactive_communication',
-        'value': 'coalesce(days_since_last_proactive_communication, account_age_days)',
+        'value': 'case when high_value_engagements_30d is not null then coalesce(days_since_last_proactive_communication, account_age_days) end',
         'text': ["'no proactive CS contact for '", integer_text.format(value='indicator_value'), "' days'"],
     },
     {
         'component': 'relationship',
         'indicator': 'days_since_last_executive_engagement',
-        'value': 'coalesce(days_since_last_executive_engagement, account_age_days)',
+        'value': 'case when high_value_engagements_30d is not null then coalesce(days_since_last_executive_engagement, account_age_days) end',
         'text': ["'no executive engagement for '", integer_text.format(value='indicator_value'), "' days'"],
     },
     {

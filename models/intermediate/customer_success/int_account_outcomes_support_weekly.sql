@@ -3,6 +3,8 @@
     the week's end: a goal whose last status change came after the week's end is counted in the
     status every goal starts in (on_track), since the extract keeps only the latest status.
     Tickets and escalations count by when they were opened, in the last 30 and 90 days.
+    A count whose source table never delivered a row is unknown (null), not zero: no tickets
+    cannot be told from a support desk that is not connected.
 #}
 
 with
@@ -28,6 +30,49 @@ tickets as (
 escalations as (
 
     select * from {{ ref('stg_support_desk__escalations') }}
+
+),
+
+-- Whether each table ever delivered a row: reading one row (any row will do) is enough.
+first_goal as (
+
+    select goal_id from goals
+    limit 1  -- noqa: AM09
+
+),
+
+goals_delivery as (
+
+    select count(*) > 0 as has_goals
+    from first_goal
+
+),
+
+first_ticket as (
+
+    select ticket_id from tickets
+    limit 1  -- noqa: AM09
+
+),
+
+tickets_delivery as (
+
+    select count(*) > 0 as has_tickets
+    from first_ticket
+
+),
+
+first_escalation as (
+
+    select escalation_id from escalations
+    limit 1  -- noqa: AM09
+
+),
+
+escalations_delivery as (
+
+    select count(*) > 0 as has_escalations
+    from first_escalation
 
 ),
 
@@ -116,19 +161,50 @@ final as (
         grid.account_week_id,
         grid.account_id,
         grid.week_start_date,
-        coalesce(goal_counts.goals_achieved, 0) as goals_achieved,
-        coalesce(goal_counts.goals_on_track, 0) as goals_on_track,
-        coalesce(goal_counts.goals_at_risk, 0) as goals_at_risk,
-        coalesce(goal_counts.goals_missed, 0) as goals_missed,
-        coalesce(ticket_counts.tickets_30d, 0) as tickets_30d,
-        coalesce(ticket_counts.tickets_90d, 0) as tickets_90d,
-        coalesce(escalation_counts.trouble_escalations_30d, 0) as trouble_escalations_30d,
-        coalesce(escalation_counts.trouble_escalations_90d, 0) as trouble_escalations_90d,
-        coalesce(escalation_counts.opportunity_escalations_30d, 0)
-            as opportunity_escalations_30d,
-        coalesce(escalation_counts.opportunity_escalations_90d, 0)
-            as opportunity_escalations_90d
+        case
+            when goals_delivery.has_goals
+                then coalesce(goal_counts.goals_achieved, 0)
+        end as goals_achieved,
+        case
+            when goals_delivery.has_goals
+                then coalesce(goal_counts.goals_on_track, 0)
+        end as goals_on_track,
+        case
+            when goals_delivery.has_goals
+                then coalesce(goal_counts.goals_at_risk, 0)
+        end as goals_at_risk,
+        case
+            when goals_delivery.has_goals
+                then coalesce(goal_counts.goals_missed, 0)
+        end as goals_missed,
+        case
+            when tickets_delivery.has_tickets
+                then coalesce(ticket_counts.tickets_30d, 0)
+        end as tickets_30d,
+        case
+            when tickets_delivery.has_tickets
+                then coalesce(ticket_counts.tickets_90d, 0)
+        end as tickets_90d,
+        case
+            when escalations_delivery.has_escalations
+                then coalesce(escalation_counts.trouble_escalations_30d, 0)
+        end as trouble_escalations_30d,
+        case
+            when escalations_delivery.has_escalations
+                then coalesce(escalation_counts.trouble_escalations_90d, 0)
+        end as trouble_escalations_90d,
+        case
+            when escalations_delivery.has_escalations
+                then coalesce(escalation_counts.opportunity_escalations_30d, 0)
+        end as opportunity_escalations_30d,
+        case
+            when escalations_delivery.has_escalations
+                then coalesce(escalation_counts.opportunity_escalations_90d, 0)
+        end as opportunity_escalations_90d
     from grid
+    cross join goals_delivery
+    cross join tickets_delivery
+    cross join escalations_delivery
     left join goal_counts
         on grid.account_week_id = goal_counts.account_week_id
     left join ticket_counts

@@ -38,6 +38,22 @@ account_products as (
 
 ),
 
+-- At most one row: whether any usage was ever delivered. Without any, "no use" cannot be told
+-- from "product analytics not connected", so the usage figures are unknown (null), not zero.
+first_usage as (
+
+    select usage_date from usage
+    limit 1  -- noqa: AM09
+
+),
+
+usage_delivery as (
+
+    select count(*) > 0 as has_usage
+    from first_usage
+
+),
+
 daily as (
 
     select
@@ -187,9 +203,12 @@ final as (
         grid.account_week_id,
         grid.account_id,
         grid.week_start_date,
-        rolling.daily_active_users_avg_7d,
-        rolling.daily_active_users_avg_28d,
-        rolling.peak_daily_active_users_28d,
+        case when usage_delivery.has_usage then rolling.daily_active_users_avg_7d end
+            as daily_active_users_avg_7d,
+        case when usage_delivery.has_usage then rolling.daily_active_users_avg_28d end
+            as daily_active_users_avg_28d,
+        case when usage_delivery.has_usage then rolling.peak_daily_active_users_28d end
+            as peak_daily_active_users_28d,
         1.0 * rolling.daily_active_users_avg_28d
         / nullif(rolling.peak_daily_active_users_28d, 0) as stickiness_dau_mau,
         adoption.entitled_features,
@@ -199,18 +218,24 @@ final as (
         adoption.core_value_features_used_28d,
         1.0 * adoption.core_value_features_used_28d
         / nullif(adoption.core_value_features, 0) as core_value_features_used_share,
-        rolling.core_value_events_last_4_weeks,
+        case when usage_delivery.has_usage then rolling.core_value_events_last_4_weeks end
+            as core_value_events_last_4_weeks,
         1.0 * grid.products_subscribed
         / nullif(product_catalogue.products_offered, 0) as product_stack_share,
-        rolling.events_last_4_weeks,
-        rolling.events_previous_4_weeks,
+        case when usage_delivery.has_usage then rolling.events_last_4_weeks end
+            as events_last_4_weeks,
+        case when usage_delivery.has_usage then rolling.events_previous_4_weeks end
+            as events_previous_4_weeks,
         1.0 * rolling.events_last_4_weeks
         / nullif(rolling.events_previous_4_weeks, 0) as usage_trend_ratio,
         grid.licensed_seats,
-        1.0 * rolling.peak_daily_active_users_28d
-        / nullif(grid.licensed_seats, 0) as seat_utilization
+        case
+            when usage_delivery.has_usage
+                then 1.0 * rolling.peak_daily_active_users_28d / nullif(grid.licensed_seats, 0)
+        end as seat_utilization
     from grid
     cross join product_catalogue
+    cross join usage_delivery
     inner join rolling
         on grid.account_week_id = rolling.account_week_id
     left join adoption

@@ -3,7 +3,8 @@
     four weeks earlier, every component's score, and the two components pulling it down most,
     as text a CSM can act on. Score = sum of weight x component score / sum of the weights of
     the components that could be scored (a missing component's weight is redistributed, never
-    scored as zero).
+    scored as zero). An account-week where no component could be scored (the sources behind
+    them never delivered) has no row.
 #}
 
 with
@@ -156,7 +157,8 @@ final as (
             banded.account_week_id = second_drag.account_week_id
             and second_drag.drag_rank = 2
             and second_drag.points_lost > 0
-    where banded.band_rank = 1
+    -- An account-week with nothing to score (its sources not delivered) has no score to show.
+    where banded.band_rank = 1 and banded.components_scored > 0
 
 )
 

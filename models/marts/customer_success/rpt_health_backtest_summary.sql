@@ -2,7 +2,8 @@
     One row per health band: the backtest pooled over every week whose window is fully observed.
     Rates are account-weeks followed by the outcome / account-weeks in the band (sum, then
     divide); lift = the band's churn rate / the green band's churn rate. Red must churn clearly
-    more often than green for the score to be worth acting on.
+    more often than green for the score to be worth acting on; the green baseline is carried on
+    every row so that test can also judge a green band that never churned (lift undefined).
 #}
 
 with
@@ -42,6 +43,7 @@ pooled as (
 green as (
 
     select
+        account_weeks_observed_90d as green_account_weeks_observed_90d,
         churn_rate_90d as green_churn_rate_90d,
         churn_rate_180d as green_churn_rate_180d
     from pooled
@@ -53,6 +55,8 @@ final as (
 
     select
         pooled.*,
+        green.green_account_weeks_observed_90d,
+        green.green_churn_rate_90d,
         pooled.churn_rate_90d / nullif(green.green_churn_rate_90d, 0) as churn_lift_vs_green_90d,
         pooled.churn_rate_180d / nullif(green.green_churn_rate_180d, 0)
             as churn_lift_vs_green_180d
