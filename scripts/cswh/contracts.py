@@ -122,7 +122,7 @@ ENTITIES: tuple[Entity, ...] = (
         source=SUPPORT_DESK,
         name="tickets",
         description="One row per version of a support ticket. A ticket is re-delivered each "
-        "time it changes (first response, solve, CSAT).",
+        "time it changes (first response, solve, CSAT, deletion).",
         key=("ticket_id",),
         updated_at_column="updated_at",
         references={
@@ -146,8 +146,7 @@ ENTITIES: tuple[Entity, ...] = (
             Column(
                 "priority",
                 "string",
-                "Priority set by Support.",
-                required=True,
+                "Priority set by Support; empty when the help desk has none (unknown priority).",
                 allowed_values=("low", "normal", "high", "urgent"),
             ),
             Column(
@@ -175,9 +174,31 @@ ENTITIES: tuple[Entity, ...] = (
             Column(
                 "csat_rating",
                 "integer",
-                "Customer satisfaction rating given after solve, 1 (bad) to 5 (great).",
+                "Customer satisfaction rating given after solve, 1 (bad) to 5 (great), for help "
+                "desks that rate on five points. Empty when not rated or rated good/bad.",
                 min_value=1,
                 max_value=5,
+            ),
+            Column(
+                "csat_good_bad",
+                "string",
+                "Customer satisfaction given after solve on a two-point scale (Zendesk's "
+                "satisfaction rating), for help desks that rate good or bad instead of 1-5. A "
+                "ticket carries csat_rating or csat_good_bad, not both. The column may be left "
+                "out of an extract.",
+                allowed_values=("good", "bad"),
+            ),
+            Column(
+                "is_deleted",
+                "boolean",
+                "true when the ticket was deleted in the help desk (spam, duplicates, tests); "
+                "empty means not deleted. The column may be left out of an extract.",
+            ),
+            Column(
+                "deleted_at",
+                "timestamp",
+                "When the ticket was deleted, when the help desk says; a ticket with a deletion "
+                "time is deleted. The column may be left out of an extract.",
             ),
             _updated_at("ticket"),
         ),

@@ -58,6 +58,57 @@ SURROGATE_KEYS: dict[str, str] = {
     "exchange_rates": "exchange_rate_id",
 }
 
+# Columns a staging model derives from its contract columns (normalised measures), rendered after
+# the contract columns with their tests; the SQL is hand-written in the staging model.
+_SATISFACTION_SCALES = ["five_point", "good_bad"]
+STAGING_DERIVED_COLUMNS: dict[str, tuple[dict[str, Any], ...]] = {
+    "tickets": (
+        {
+            "name": "csat_scale",
+            "description": "The scale the ticket was rated on: five_point (csat_rating 1-5) or "
+            "good_bad (csat_good_bad); empty when not rated. "
+            "{{doc('staging_csat_normalised')}}",
+            "data_tests": [{"accepted_values": {"arguments": {"values": _SATISFACTION_SCALES}}}],
+        },
+        {
+            "name": "is_csat_satisfied",
+            "description": "The rating counts as satisfied: 4 or 5 on the five-point scale, good "
+            "on the good/bad scale; empty when not rated. CSAT = satisfied / rated. "
+            "{{doc('staging_csat_normalised')}}",
+        },
+    ),
+    "survey_responses": (
+        {
+            "name": "is_csat_satisfied",
+            "description": "For CSAT surveys (1-5): the answer counts as satisfied (4 or 5), as "
+            "for ticket CSAT; empty for other survey types. "
+            "{{doc('staging_csat_normalised')}}",
+        },
+    ),
+}
+
+# Checks across columns of a staging model that the contract cannot express per column.
+STAGING_MODEL_TESTS: dict[str, tuple[dict[str, Any], ...]] = {
+    "tickets": (
+        # Both scales on one ticket: the extract is broken, and no rule could pick one.
+        {
+            "expression_is_true": {
+                "name": "stg_support_desk__tickets_rated_on_one_scale",
+                "arguments": {"expression": "csat_rating is null or csat_good_bad is null"},
+            }
+        },
+        # Deletion is never unknown in staging: an empty is_deleted is false unless deleted_at.
+        {
+            "expression_is_true": {
+                "name": "stg_support_desk__tickets_deletion_known",
+                "arguments": {
+                    "expression": "is_deleted is not null and (deleted_at is null or is_deleted)"
+                },
+            }
+        },
+    ),
+}
+
 # Lineage columns the staging models carry through from raw (`_source_row_number` is only used
 # to order versions and is dropped).
 STAGING_LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_load_id", "_loaded_at")
@@ -288,6 +339,8 @@ def _model(entity: Entity) -> dict[str, Any]:
         if tests:
             item["data_tests"] = tests
         columns.append(item)
+    columns += [dict(column) for column in STAGING_DERIVED_COLUMNS.get(entity.name, ())]
+    model["data_tests"] += [dict(test) for test in STAGING_MODEL_TESTS.get(entity.name, ())]
     columns += [
         {"name": name, "description": _LINEAGE_DESCRIPTIONS[name]}
         for name in STAGING_LINEAGE_COLUMNS

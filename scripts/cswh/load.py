@@ -197,7 +197,7 @@ def _identifier(name: str) -> str:
 # ------------------------------------------------------------------------------------ reading
 
 
-def _check_csv_header(content: bytes, entity: Entity) -> None:
+def _check_csv_header(content: bytes, entity: Entity) -> list[str]:
     first_line = content.split(b"\n", 1)[0]
     if not first_line.strip():
         raise FileRefused(
@@ -210,16 +210,26 @@ def _check_csv_header(content: bytes, entity: Entity) -> None:
         raise FileRefused("the header is not UTF-8 text; re-export the file as UTF-8 CSV") from None
     header = next(csv.reader(io.StringIO(header_text)))
     header = [name.strip() for name in header]
-    _check_columns(header, entity, delimiter_hint=header_text)
+    return _check_columns(header, entity, delimiter_hint=header_text)
 
 
-def _check_columns(header: list[str], entity: Entity, delimiter_hint: str = "") -> None:
+def _check_columns(header: list[str], entity: Entity, delimiter_hint: str = "") -> list[str]:
+    """The contract's columns the file leaves out, all optional; raises FileRefused otherwise.
+
+    A file may leave out optional (not required) columns, so extracts written before a column
+    was added still load: the absent columns load as empty and the audit row names them. Every
+    required column must be there, nothing unknown may be, and the order is the contract's.
+    """
     expected = entity.column_names
     if header == expected:
-        return
+        return []
     repeated = [name for name, count in Counter(header).items() if count > 1]
-    missing = [name for name in expected if name not in header]
+    absent = [name for name in expected if name not in header]
+    missing = [name for name in absent if entity.column(name).required]
     unexpected = [name for name in header if name not in expected]
+    in_order = [name for name in expected if name in header] == header
+    if not (repeated or missing or unexpected) and in_order:
+        return absent
     if len(header) == 1 and any(sep in delimiter_hint for sep in (";", "\t", "|")):
         raise FileRefused(
             "the header has one column: the file is not comma-delimited; re-export it as CSV "
@@ -231,11 +241,12 @@ def _check_columns(header: list[str], entity: Entity, delimiter_hint: str = "") 
             "column(s) named more than once in the header: "
             + ", ".join(f"{name} ({Counter(header)[name]} times)" for name in repeated)
         )
-    if missing:
-        problems.append("missing column(s) " + ", ".join(missing))
+    # Beside an unexpected column, an absent optional one is likely renamed: name it too.
+    if missing or (absent and unexpected):
+        problems.append("missing column(s) " + ", ".join(absent if unexpected else missing))
     if unexpected:
         problems.append("unexpected column(s) " + ", ".join(unexpected))
-    if not problems:
+    if not (repeated or unexpected or in_order):
         problems.append("columns in the wrong order")
     raise FileRefused(
         "; ".join(problems)
@@ -288,15 +299,25 @@ def csv_layout(content: bytes) -> CsvLayout:
 
 
 def _read_csv(
-    connection: duckdb.DuckDBPyConnection, path: Path, entity: Entity, layout: CsvLayout
+    connection: duckdb.DuckDBPyConnection,
+    path: Path,
+    entity: Entity,
+    layout: CsvLayout,
+    absent: list[str],
 ) -> tuple[pa.Table, list[tuple[int, str, str]]]:
     """All fields as text, plus the lines the CSV reader could not parse (line, reason, text).
 
-    ``path`` is the loader's private copy, whose name holds no glob characters.
+    ``path`` is the loader's private copy, whose name holds no glob characters. ``absent``:
+    optional columns the file leaves out, read as empty.
     """
-    columns = "{" + ", ".join(f"{_sql_string(n)}: 'varchar'" for n in entity.column_names) + "}"
+    present = [name for name in entity.column_names if name not in absent]
+    columns = "{" + ", ".join(f"{_sql_string(n)}: 'varchar'" for n in present) + "}"
+    selected = ", ".join(
+        f"cast(null as varchar) as {_identifier(name)}" if name in absent else _identifier(name)
+        for name in entity.column_names
+    )
     query = f"""
-        select * from read_csv(
+        select {selected} from read_csv(
             {_sql_string(str(path))},
             header = true, delim = ',', quote = '"', escape = '"', auto_detect = false,
             columns = {columns}, store_rejects = true, parallel = false
@@ -344,15 +365,32 @@ def _read_parquet(connection: duckdb.DuckDBPyConnection, path: Path, entity: Ent
     except duckdb.Error as error:
         raise FileRefused(f"not a readable Parquet file ({error}); re-export it") from None
     names = [name for name in names if name != "schema"]
-    _check_columns(names, entity)
+    absent = _check_columns(names, entity)
     casts = ", ".join(
-        f"cast({_identifier(name)} as varchar) as {_identifier(name)}"
+        f"cast({'null' if name in absent else _identifier(name)} as varchar) as {_identifier(name)}"
         for name in entity.column_names
     )
-    return connection.execute(
+    table = connection.execute(
         f"select {casts}, file_row_number + 1 as _source_row_number "
         f"from read_parquet({_sql_string(str(path))}, file_row_number = true)"
     ).fetch_arrow_table()
+    return _note_absent(table, absent)
+
+
+ABSENT_COLUMNS_METADATA = b"cswh_absent_columns"
+
+
+def _note_absent(table: pa.Table, absent: list[str]) -> pa.Table:
+    """Records which optional columns the file left out, for the audit row."""
+    if not absent:
+        return table
+    return table.replace_schema_metadata({ABSENT_COLUMNS_METADATA: ",".join(absent).encode()})
+
+
+def absent_columns(table: pa.Table) -> list[str]:
+    """The optional columns the file behind ``table`` left out (see ``_check_columns``)."""
+    noted = (table.schema.metadata or {}).get(ABSENT_COLUMNS_METADATA, b"")
+    return [name for name in noted.decode().split(",") if name]
 
 
 def parse_snapshot(
@@ -369,7 +407,7 @@ def parse_snapshot(
     """
     kind = extract_format(path)
     if kind == "csv":
-        _check_csv_header(snapshot.content, entity)
+        absent = _check_csv_header(snapshot.content, entity)
         layout = csv_layout(snapshot.content)
     private_copy = work_dir / f"extract.{kind}"
     try:
@@ -381,7 +419,8 @@ def parse_snapshot(
         raise
     try:
         if kind == "csv":
-            return _read_csv(connection, private_copy, entity, layout)
+            table, rejected = _read_csv(connection, private_copy, entity, layout, absent)
+            return _note_absent(table, absent), rejected
         return _read_parquet(connection, private_copy, entity), []
     except duckdb.Error as error:
         if is_disk_full(error):
@@ -805,6 +844,10 @@ def load_file(
             f"{column} not checked: no {parent} loaded yet"
             for column, parent in undelivered.items()
         ]
+        if absent := absent_columns(table):
+            notes.append(
+                "optional column(s) not in the file, loaded as empty: " + ", ".join(absent)
+            )
         result = FileResult(
             path,
             entity.name,

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
+import pyarrow.parquet as pq
 import pytest
 from extract_files import (
     BASE_ROWS,
@@ -106,14 +109,69 @@ def with_physical_lines() -> bytes:
 
 
 TICKET_HEADER = entity("tickets").column_names
+# Ticket columns added for issue 15 (any help desk): optional, so older extracts leave them out.
+NEW_TICKET_COLUMNS = ("csat_good_bad", "is_deleted", "deleted_at")
+OLD_TICKET_HEADER = [n for n in TICKET_HEADER if n not in NEW_TICKET_COLUMNS]
 _future = "2031-01-01T00:00:00Z"
+
+
+def old_tickets(*rows: dict[str, str]) -> bytes:
+    """A tickets extract written before the optional issue-15 columns existed."""
+    contract = entity("tickets")
+    return csv_bytes(contract, [good_row(contract, **r) for r in rows], header=OLD_TICKET_HEADER)
+
 
 CASES: dict[str, Case] = {
     "missing_column": Case(
         "tickets",
-        ",".join(n for n in TICKET_HEADER if n != "priority").encode() + b"\n",
+        ",".join(n for n in TICKET_HEADER if n != "status").encode() + b"\n",
         "refused",
-        expected=["missing column(s) priority", "tickets contract expects"],
+        expected=["missing column(s) status", "tickets contract expects"],
+    ),
+    "optional_columns_left_out": Case(
+        "tickets",
+        old_tickets({"ticket_id": "t1", "csat_rating": "4"}, {"ticket_id": "t2"}),
+        "loaded",
+        read=2,
+        loaded=2,
+    ),
+    "renamed_optional_column": Case(
+        "tickets",
+        ",".join("satisfaction" if n == "csat_good_bad" else n for n in TICKET_HEADER).encode()
+        + b"\n",
+        "refused",
+        expected=["missing column(s) csat_good_bad", "unexpected column(s) satisfaction"],
+    ),
+    "optional_columns_out_of_order": Case(
+        "tickets",
+        ",".join(["priority", *(n for n in OLD_TICKET_HEADER if n != "priority")]).encode() + b"\n",
+        "refused",
+        expected=["columns in the wrong order"],
+    ),
+    "csat_on_an_unknown_scale": Case(
+        "tickets",
+        tickets({"ticket_id": "t1", "csat_good_bad": "neutral"}, {"ticket_id": "t2"}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=['csat_good_bad: not one of good/bad (got "neutral")'],
+    ),
+    "deletion_flag_not_boolean": Case(
+        "tickets",
+        tickets({"ticket_id": "t1", "is_deleted": "deleted"}, {"ticket_id": "t2"}),
+        "loaded",
+        read=2,
+        loaded=1,
+        quarantined=1,
+        expected=["is_deleted"],
+    ),
+    "no_priority": Case(
+        "tickets",
+        tickets({"ticket_id": "t1", "priority": ""}, {"ticket_id": "t2", "priority": " "}),
+        "loaded",
+        read=2,
+        loaded=2,
     ),
     "extra_column": Case(
         "tickets",
@@ -561,3 +619,55 @@ def test_children_of_a_refused_parent_file_are_quarantined(tmp_path: Path) -> No
             "(load the parent first or fix the key)",
         )
     ]
+
+
+def test_optional_columns_left_out_load_empty_and_are_named(
+    published: Path, tmp_path: Path
+) -> None:
+    """An extract from before csat_good_bad, is_deleted and deleted_at existed (CSV or Parquet)
+    loads with those columns empty, and the audit row says which were left out."""
+    landing = tmp_path / "landing"
+    write(landing, "tickets", "tickets__2026-10-30.csv", old_tickets({"ticket_id": "t1"}))
+    contract = entity("tickets")
+    old_contract_rows = [
+        {n: v for n, v in good_row(contract, ticket_id="t2").items() if n in OLD_TICKET_HEADER}
+    ]
+    parquet = parquet_bytes(contract, old_contract_rows)
+    write(landing, "tickets", "tickets__2026-10-31.parquet", _without(parquet))
+    candidate = prepare_candidate(published)
+    result = load_landing(landing, candidate, now=NOW)
+    expected_note = "optional column(s) not in the file, loaded as empty: " + ", ".join(
+        NEW_TICKET_COLUMNS
+    )
+    assert [(f.status, f.rows_loaded) for f in result.files] == [("loaded", 1), ("loaded", 1)]
+    assert all(f.message == expected_note for f in result.files)
+    assert query(
+        candidate,
+        "select ticket_id, csat_good_bad, is_deleted, deleted_at from raw.support_desk__tickets "
+        "order by ticket_id",
+    ) == [("t1", None, None, None), ("t2", None, None, None)]
+
+
+def _without(parquet: bytes) -> bytes:
+    """The Parquet file with the issue-15 ticket columns dropped."""
+    table = pq.read_table(io.BytesIO(parquet)).drop_columns(list(NEW_TICKET_COLUMNS))
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    return buffer.getvalue()
+
+
+def test_raw_table_from_before_new_columns_gains_them(published: Path, tmp_path: Path) -> None:
+    """A warehouse whose raw tickets table predates the new optional columns gets them added
+    (empty for the rows already loaded) on the next load, instead of failing its inserts."""
+    candidate = prepare_candidate(published)
+    connection = duckdb.connect(str(candidate))
+    for name in NEW_TICKET_COLUMNS:
+        connection.execute(f"alter table raw.support_desk__tickets drop column {name}")
+    connection.close()
+    landing = tmp_path / "landing"
+    write(landing, "tickets", "tickets__2026-10-31.csv", tickets({"ticket_id": "t9"}))
+    result = load_landing(landing, candidate, now=NOW)
+    assert [(f.status, f.rows_loaded) for f in result.files] == [("loaded", 1)]
+    assert query(
+        candidate, "select csat_good_bad from raw.support_desk__tickets where ticket_id = 't9'"
+    ) == [("good",)]

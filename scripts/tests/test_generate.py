@@ -283,7 +283,7 @@ def test_lapsed_trials_have_no_paid_period(landing: Path) -> None:
 
 # Columns recording events (not plans such as target dates or the end of the current term).
 EVENT_COLUMNS = {
-    "tickets": ("created_at", "first_response_at", "solved_at"),
+    "tickets": ("created_at", "first_response_at", "solved_at", "deleted_at"),
     "escalations": ("escalated_at", "accepted_at", "resolved_at"),
     "subscriptions": ("canceled_at", "ended_at"),
     "subscription_item_versions": ("valid_to",),

@@ -34,6 +34,9 @@ def ticket_row(ticket_id: str, **overrides: str) -> str:
         "category": "how_to",
         "product_id": "platform",
         "csat_rating": "",
+        "csat_good_bad": "",
+        "is_deleted": "",
+        "deleted_at": "",
         "updated_at": "2024-03-05T15:00:00Z",
     }
     values.update(overrides)
@@ -155,7 +158,7 @@ def test_redelivered_file_with_corrections_loads_as_new_versions(paths):
     [
         (b"", "file is empty"),
         (HEADER.replace(",", ";").encode() + b"\n", "not comma-delimited"),
-        (HEADER.replace("priority,", "").encode() + b"\n", "missing column(s) priority"),
+        (HEADER.replace("channel,", "").encode() + b"\n", "missing column(s) channel"),
         ((HEADER + ",owner").encode() + b"\n", "unexpected column(s) owner"),
         (HEADER.replace("channel", "source_channel").encode() + b"\n", "source_channel"),
         (HEADER.encode("utf-16"), "not UTF-8"),

@@ -32,6 +32,9 @@ def good_tickets(rows: int = 4) -> pd.DataFrame:
             "category": ["bug"] * rows,
             "product_id": [None] * rows,
             "csat_rating": [5.0] + [None] * (rows - 1),
+            "csat_good_bad": [None, "good"] + [None] * (rows - 2),
+            "is_deleted": [None] * rows,
+            "deleted_at": [None] * rows,
             "updated_at": ["2026-10-01T10:00:00Z"] * rows,
         }
     )

@@ -1,6 +1,7 @@
 {#
     Sentiment indicators per account per week: the latest NPS answer and the trailing 90-day NPS
-    (% promoters - % detractors, answers 9-10 and 0-6), CSAT on tickets solved in the last 90 days,
+    (% promoters - % detractors, answers 9-10 and 0-6), CSAT on tickets solved in the last 90 days
+    (satisfied ratings / rated tickets, on either scale: 4-5 of 5 or good is satisfied),
     the CSM's latest sentiment pulse, and advocates (contacts who were NPS promoters in the last
     180 days, or are champions).
 #}
@@ -27,7 +28,9 @@ pulses as (
 
 tickets as (
 
+    -- Deleted tickets never reach a mart (counted in rpt_support_tickets_weekly).
     select * from {{ ref('stg_support_desk__tickets') }}
+    where not is_deleted
 
 ),
 
@@ -159,15 +162,15 @@ ticket_csat as (
 
     select
         grid.account_week_id,
-        avg(tickets.csat_rating) as ticket_csat_avg_90d,
-        count(tickets.csat_rating) as ticket_csat_responses_90d
+        avg(case when tickets.is_csat_satisfied then 1.0 else 0.0 end) as ticket_csat_90d,
+        count(*) as ticket_csat_responses_90d
     from grid
     inner join tickets
         on
             grid.account_id = tickets.account_id
             and grid.week_ends_before > tickets.solved_at
             and tickets.solved_at >= {{ dbt.dateadd('day', -90, 'grid.week_ends_before') }}
-    where tickets.csat_rating is not null
+    where tickets.is_csat_satisfied is not null
     group by grid.account_week_id
 
 ),
@@ -218,7 +221,7 @@ final as (
         coalesce(nps_windows.nps_responses_90d, 0) as nps_responses_90d,
         100.0 * nps_windows.net_promoters_90d
         / nullif(nps_windows.nps_responses_90d, 0) as nps_90d,
-        ticket_csat.ticket_csat_avg_90d,
+        ticket_csat.ticket_csat_90d,
         coalesce(ticket_csat.ticket_csat_responses_90d, 0) as ticket_csat_responses_90d,
         latest_values.latest_csm_sentiment_score,
         coalesce(nps_windows.promoter_contacts_180d, 0) as promoter_contacts_180d,

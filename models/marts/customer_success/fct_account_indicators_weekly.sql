@@ -99,7 +99,8 @@ final as (
         sentiment.latest_nps_score,
         sentiment.nps_responses_90d,
         sentiment.nps_90d,
-        sentiment.ticket_csat_avg_90d,
+        sentiment.ticket_csat_90d,
+        sentiment.ticket_csat_responses_90d,
         sentiment.latest_csm_sentiment_score,
         sentiment.advocates,
         -- relationship

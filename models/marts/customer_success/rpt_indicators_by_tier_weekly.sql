@@ -1,14 +1,16 @@
 {#
     One row per week and touch tier (plus 'all'): company-wide rollups of the leading indicators
-    over paying accounts. Shares and scores are averages over accounts; NPS is computed from the
-    pooled answers (% promoters - % detractors), never averaged across accounts.
+    over paying accounts. Shares and scores are averages over accounts; NPS and ticket CSAT are
+    computed from the pooled answers (% promoters - % detractors; satisfied / rated), never
+    averaged across accounts.
 #}
 
 {%- set rolled_up_columns = [
     'week_start_date', 'mrr', 'health_score', 'health_band', 'high_value_engagements_30d',
     'days_since_last_proactive_communication', 'daily_active_users_avg_7d', 'stickiness_dau_mau',
     'entitled_features_used_share', 'seat_utilization', 'is_expansion_ready', 'is_under_used',
-    'nps_90d', 'nps_responses_90d', 'ticket_csat_avg_90d', 'latest_csm_sentiment_score',
+    'nps_90d', 'nps_responses_90d', 'ticket_csat_90d', 'ticket_csat_responses_90d',
+    'latest_csm_sentiment_score',
     'advocates', 'engaged_contacts_90d', 'goals_at_risk', 'goals_missed',
     'trouble_escalations_30d', 'opportunity_escalations_30d'
 ] %}
@@ -76,7 +78,8 @@ final as (
         avg(case when is_under_used then 1.0 else 0.0 end) as under_used_share,
         100.0 * sum(nps_90d * nps_responses_90d / 100.0)
         / nullif(sum(nps_responses_90d), 0) as nps_90d,
-        avg(ticket_csat_avg_90d) as average_ticket_csat_90d,
+        sum(ticket_csat_90d * ticket_csat_responses_90d)
+        / nullif(sum(ticket_csat_responses_90d), 0) as ticket_csat_90d,
         avg(latest_csm_sentiment_score) as average_csm_sentiment_score,
         sum(advocates) as advocates,
         avg(engaged_contacts_90d) as average_engaged_contacts_90d,

@@ -17,7 +17,9 @@ escalations as (
 
 tickets as (
 
+    -- Deleted tickets never reach a mart (counted in rpt_support_tickets_weekly).
     select * from {{ ref('stg_support_desk__tickets') }}
+    where not is_deleted
 
 ),
 

@@ -32,6 +32,8 @@ final as (
         cast(score as {{ dbt.type_bigint() }}) as score,
         cast(responded_at as {{ dbt.type_timestamp() }}) as responded_at,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        -- Satisfied as for ticket CSAT: 4 or 5 of 5.
+        case when survey_type = 'csat' then score >= 4 end as is_csat_satisfied,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_load_id as {{ dbt.type_string() }}) as _load_id,
         cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at

@@ -41,7 +41,20 @@ final as (
         cast(category as {{ dbt.type_string() }}) as category,
         cast(product_id as {{ dbt.type_string() }}) as product_id,
         cast(csat_rating as {{ dbt.type_bigint() }}) as csat_rating,
+        cast(csat_good_bad as {{ dbt.type_string() }}) as csat_good_bad,
+        -- A deletion time is a deletion, whatever is_deleted says; empty is not deleted.
+        coalesce(is_deleted, false) or deleted_at is not null as is_deleted,
+        cast(deleted_at as {{ dbt.type_timestamp() }}) as deleted_at,
         cast(updated_at as {{ dbt.type_timestamp() }}) as updated_at,
+        -- One measure for every scale: 4-5 of 5, or good, is satisfied (staging_csat_normalised).
+        case
+            when csat_rating is not null then 'five_point'
+            when csat_good_bad is not null then 'good_bad'
+        end as csat_scale,
+        case
+            when csat_rating is not null then csat_rating >= 4
+            when csat_good_bad is not null then csat_good_bad = 'good'
+        end as is_csat_satisfied,
         cast(_source_file as {{ dbt.type_string() }}) as _source_file,
         cast(_load_id as {{ dbt.type_string() }}) as _load_id,
         cast(_loaded_at as {{ dbt.type_timestamp() }}) as _loaded_at

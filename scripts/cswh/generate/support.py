@@ -25,6 +25,16 @@ CATEGORIES = ("how_to", "bug", "outage", "billing", "feature_request", "account_
 PRIORITIES = ("low", "normal", "high", "urgent")
 CHANNELS = ("email", "web", "chat", "phone")
 
+# Help-desk variety (issue 15), drawn from their own random stream so the rest of the simulation
+# is unchanged. Accounts served by a second help desk (Zendesk-style) rate CSAT good or bad; the
+# same latent satisfaction gives good where a five-point desk would get 4 or 5.
+GOOD_BAD_CSAT_ACCOUNT_SHARE = 0.3
+# Tickets Support deleted (spam, duplicates, tests), a few hours after they came in and before
+# any reply; never tickets that were escalated.
+DELETED_TICKET_SHARE = 0.02
+# Tickets that never got a priority (the desk has the field empty).
+NO_PRIORITY_TICKET_SHARE = 0.05
+
 TROUBLE_REASONS = (
     "product_defect",
     "performance",
@@ -95,6 +105,14 @@ class _Tickets:
         return _Tickets(*[getattr(self, f.name)[rows] for f in fields(self)])
 
 
+@dataclass
+class _DeskVariety:
+    good_bad_desk: np.ndarray
+    no_priority: np.ndarray
+    deleted: np.ndarray
+    deleted_at: np.ndarray
+
+
 class SupportSimulator:
     def __init__(
         self,
@@ -108,6 +126,7 @@ class SupportSimulator:
         expansions: list[tuple],
     ) -> None:
         self.rng = stream(seed, "support")
+        self.desk_rng = stream(seed, "support_desk_variety")
         self.timeline = timeline
         self.accounts = accounts
         self.contacts = contacts
@@ -279,6 +298,17 @@ class SupportSimulator:
         noise = curve["noise"] * rng.normal(size=n)
         csat = np.clip(np.round(mean + noise), 1, 5).astype(np.int64)
         closed = solved + params.TICKET_CLOSE_AFTER_DAYS * DAY
+        variety = self._desk_variety(t, response)
+        if variety.deleted.any():
+            # A deleted ticket has no reply, solve or rating after its deletion.
+            gone = variety.deleted
+            response, pending_at, solved, csat_at, closed = (
+                np.where(gone, NULL_TS, ts)
+                for ts in (response, pending_at, solved, csat_at, closed)
+            )
+            rated = rated & ~gone
+        good_bad = rated & variety.good_bad_desk
+        five_point = rated & ~variety.good_bad_desk
         ids = format_ids("tkt", np.arange(1, n + 1), 8)
         base = {
             "ticket_id": ids,
@@ -288,24 +318,44 @@ class SupportSimulator:
             "first_response_at": response,
             "solved_at": solved,
             "status": np.full(n, "new", dtype=object),
-            "priority": np.asarray(PRIORITIES, dtype=object)[priority],
+            "priority": np.where(
+                variety.no_priority, None, np.asarray(PRIORITIES, dtype=object)[priority]
+            ),
             "channel": np.asarray(CHANNELS, dtype=object)[channel],
             "category": np.asarray(CATEGORIES, dtype=object)[t.category],
             "product_id": product,
-            "csat_rating": np.where(rated, csat, NULL_INT),
+            "csat_rating": np.where(five_point, csat, NULL_INT),
+            "csat_good_bad": np.where(good_bad, np.where(csat >= 4, "good", "bad"), None).astype(
+                object
+            ),
+            "is_deleted": variety.deleted,
+            "deleted_at": variety.deleted_at,
         }
-        later = ("first_response_at", "solved_at", "csat_rating")
+        deletion = ("is_deleted", "deleted_at")
+        later = ("first_response_at", "solved_at", "csat_rating", "csat_good_bad", *deletion)
         stages = [
             Stage(t.created, {"status": "new"}, later),
             Stage(response, {"status": "open"}, later[1:]),
             Stage(pending_at, {"status": "pending"}, later[1:]),
             Stage(solved, {"status": "solved"}, later[2:]),
-            Stage(csat_at, {"status": "solved"}),
-            Stage(closed, {"status": "closed"}),
+            Stage(csat_at, {"status": "solved"}, deletion),
+            Stage(closed, {"status": "closed"}, deletion),
+            Stage(variety.deleted_at, clear=later[:4]),
         ]
         key = np.arange(n, dtype=np.int64)
         log = expand(entity("tickets"), base, key, stages, self.timeline.horizon_ts)
         return log, ids, product
+
+    def _desk_variety(self, t: _Tickets, response: np.ndarray) -> _DeskVariety:
+        """Which tickets come from a good/bad desk, lack a priority, or get deleted (and when)."""
+        rng, n = self.desk_rng, len(t.created)
+        good_bad_account = rng.random(len(self.accounts.ids)) < GOOD_BAD_CSAT_ACCOUNT_SHARE
+        no_priority = rng.random(n) < NO_PRIORITY_TICKET_SHARE
+        deleted = (t.reason < 0) & (rng.random(n) < DELETED_TICKET_SHARE)
+        # Some time between arrival and the first reply it would have had.
+        after = (rng.uniform(0.1, 0.9, n) * (response - t.created)).astype(np.int64)
+        deleted_at = np.where(deleted, t.created + np.maximum(after, 60), NULL_TS)
+        return _DeskVariety(good_bad_account[t.account], no_priority, deleted, deleted_at)
 
     def _product(self, t: _Tickets) -> np.ndarray:
         """Platform for most tickets; an add-on the account has for some; unknown for a few."""
