@@ -33,6 +33,7 @@ SEED = 7
 FORMATS = {
     "integer": re.compile(r"^-?[0-9]+$"),
     "decimal": re.compile(r"^-?[0-9]+(\.[0-9]{1,4})?$"),
+    "rate": re.compile(r"^[0-9]+(\.[0-9]{1,12})?$"),
     "boolean": re.compile(r"^(true|false)$"),
     "date": re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
     "timestamp": re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"),
@@ -41,6 +42,7 @@ SQL_TYPES = {
     "string": "varchar",
     "integer": "bigint",
     "decimal": "double",
+    "rate": "double",
     "boolean": "boolean",
     "date": "date",
     "timestamp": "timestamptz",
@@ -331,7 +333,7 @@ def test_parquet_has_real_types(tmp_path: Path) -> None:
         assert schema.names == entity.column_names
         for column in entity.columns:
             actual = schema.field(column.name).type
-            if column.type == "decimal":
+            if column.type in ("decimal", "rate"):
                 assert pa.types.is_decimal(actual) or actual == pa.float64()
             else:
                 assert actual == expected[column.type], (entity.name, column.name, actual)
@@ -626,3 +628,4 @@ def test_executive_engagement_fades_before_churn(behaviour: duckdb.DuckDBPyConne
     ).fetchone()
     assert earlier >= 10
     assert recent < 0.6 * earlier, (recent, earlier)
+
