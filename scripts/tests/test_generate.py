@@ -877,3 +877,11 @@ def test_some_ends_are_exported_inclusive(billing_world) -> None:
         """
     ).fetchone()
     assert inclusive >= 5 and inclusive == consistent, (inclusive, consistent)
+
+
+def test_every_invoice_line_covers_a_service_day(billing_world) -> None:
+    """A proration near the end of a weekly period must not leave an empty service period."""
+    empty = billing_world.execute(
+        "select count(*) from invoice_lines where period_end_date < period_start_date"
+    ).fetchone()[0]
+    assert empty == 0

@@ -600,6 +600,11 @@ class _EpisodeWalk:
         """At most one expansion per month: seats, an upgrade or a new add-on, prorated."""
         d, ep = self.d, self.ep
         when = tick + d.integer(2, 25) * DAY + d.integer(0, 8) * HOUR
+        period_end = self._period_around(when)[1]
+        if period_end - when < DAY:
+            # Less than a day left of a weekly period: the change waits for the next period
+            # (a proration must cover at least one service day).
+            when = period_end
         if when >= next_tick or (ep.cancel_ts != NULL_TS and when >= ep.cancel_ts):
             return
         if when > self.sim.timeline.horizon_ts:

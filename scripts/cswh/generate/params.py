@@ -236,7 +236,7 @@ LOCAL_CURRENCY_SHARE_BY_SEGMENT = (0.85, 0.75, 0.60)
 # ------------------------------------------------------------------------------ statuses
 # A monthly subscription pauses (billing and service suspended) with this chance per month after
 # its third month, for a whole number of months; usage falls to this share meanwhile.
-PAUSE_MONTHLY_PROB = 0.006
+PAUSE_MONTHLY_PROB = 0.012
 PAUSE_MIN_MONTH = 3
 PAUSE_MONTHS = (1, 3)
 PAUSED_USAGE_SHARE = 0.05
