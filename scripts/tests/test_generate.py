@@ -33,6 +33,7 @@ SEED = 7
 FORMATS = {
     "integer": re.compile(r"^-?[0-9]+$"),
     "decimal": re.compile(r"^-?[0-9]+(\.[0-9]{1,4})?$"),
+    "rate": re.compile(r"^[0-9]+(\.[0-9]{1,12})?$"),
     "boolean": re.compile(r"^(true|false)$"),
     "date": re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
     "timestamp": re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$"),
@@ -41,6 +42,7 @@ SQL_TYPES = {
     "string": "varchar",
     "integer": "bigint",
     "decimal": "double",
+    "rate": "double",
     "boolean": "boolean",
     "date": "date",
     "timestamp": "timestamptz",
@@ -331,7 +333,7 @@ def test_parquet_has_real_types(tmp_path: Path) -> None:
         assert schema.names == entity.column_names
         for column in entity.columns:
             actual = schema.field(column.name).type
-            if column.type == "decimal":
+            if column.type in ("decimal", "rate"):
                 assert pa.types.is_decimal(actual) or actual == pa.float64()
             else:
                 assert actual == expected[column.type], (entity.name, column.name, actual)
@@ -626,3 +628,260 @@ def test_executive_engagement_fades_before_churn(behaviour: duckdb.DuckDBPyConne
     ).fetchone()
     assert earlier >= 10
     assert recent < 0.6 * earlier, (recent, earlier)
+
+
+# ------------------------------------------------------------------------------------ billing
+@pytest.fixture(scope="module")
+def billing_world() -> duckdb.DuckDBPyConnection:
+    """Every version of the billing entities over history and horizon (SF 0.3), in DuckDB."""
+    world = build_world(SEED, 0.3, END)
+    con = duckdb.connect()
+    con.execute("set TimeZone = 'UTC'")
+    for name in ("customers", "plans", "subscriptions", "subscription_item_versions"):
+        _register_log(con, world, name)
+    _register_log(con, world, "invoices")
+    _register_log(con, world, "invoice_lines")
+    return con
+
+
+def _register_log(con: duckdb.DuckDBPyConnection, world, name: str) -> None:
+    entity = ENTITIES_BY_NAME[name]
+    log = world.logs[name]
+    table = arrow_table(entity, log.take(np.arange(len(log))))
+    con.register(f"{name}_arrow", table)
+    con.execute(f"create table {name} as select * from {name}_arrow")
+
+
+def test_customers_are_billed_in_several_currencies(billing_world) -> None:
+    shares = dict(
+        billing_world.execute(
+            "select currency, count(distinct billing_customer_id) from customers group by 1"
+        ).fetchall()
+    )
+    assert {"USD", "EUR", "GBP", "JPY", "CAD", "AUD"} <= set(shares), shares
+    local = sum(n for c, n in shares.items() if c != "USD") / sum(shares.values())
+    assert 0.15 <= local <= 0.5, shares
+    # Items, plans and invoices are in the customer's currency; plans have a variant per currency.
+    mismatched = billing_world.execute(
+        """
+        select
+            (select count(*) from subscription_item_versions v
+             join plans p using (plan_id)
+             join subscriptions s using (subscription_id)
+             join customers c using (billing_customer_id)
+             where v.currency <> p.currency or v.currency <> c.currency),
+            (select count(*) from invoices i join customers c using (billing_customer_id)
+             where i.currency <> c.currency)
+        """
+    ).fetchone()
+    assert mismatched == (0, 0)
+    eur = billing_world.execute(
+        "select count(*) from plans where plan_id = 'plan_platform_growth_month_eur' "
+        "and currency = 'EUR' and list_price = round(list_price)"
+    ).fetchone()[0]
+    assert eur > 0
+
+
+def test_yen_amounts_are_whole_and_invoice_arithmetic_is_exact_per_currency(
+    billing_world,
+) -> None:
+    yen = billing_world.execute(
+        """
+        select count(*), count(*) filter (
+            where subtotal <> round(subtotal) or discount_amount <> round(discount_amount)
+               or tax_amount <> round(tax_amount) or total <> round(total))
+        from invoices where currency = 'JPY'
+        """
+    ).fetchone()
+    assert yen[0] > 0 and yen[1] == 0, yen
+    fractional_yen = billing_world.execute(
+        """
+        select count(*) from invoice_lines l join invoices i using (invoice_id)
+        where i.currency = 'JPY' and l.amount <> round(l.amount)
+        union all
+        select count(*) from subscription_item_versions
+        where currency = 'JPY' and (unit_price <> round(unit_price)
+            or coalesce(discount_amount, 0) <> round(coalesce(discount_amount, 0)))
+        """
+    ).fetchall()
+    assert fractional_yen == [(0,), (0,)]
+    wrong = billing_world.execute(
+        """
+        with latest as (
+            select * from invoices
+            qualify row_number() over (partition by invoice_id order by updated_at desc) = 1
+        ),
+        lines as (select invoice_id, sum(amount) as lines from invoice_lines group by 1)
+        select currency, count(*), count(*) filter (
+            where abs(i.total - (i.subtotal - i.discount_amount + i.tax_amount)) > 0.0001
+               or abs(coalesce(l.lines, 0) - (i.subtotal - i.discount_amount)) > 0.0001
+               or (i.status = 'paid' and abs(i.amount_paid - i.total) > 0.0001))
+        from latest i left join lines l using (invoice_id)
+        group by 1
+        """
+    ).fetchall()
+    assert len(wrong) >= 6 and all(bad == 0 for _, _, bad in wrong), wrong
+
+
+def test_every_coupon_kind_is_sold(billing_world) -> None:
+    kinds = {
+        row[0]
+        for row in billing_world.execute(
+            """
+            select distinct discount_duration || ':'
+                || case when discount_amount > 0 then 'amount' else 'percent' end
+            from subscription_item_versions where discount_duration is not null
+            """
+        ).fetchall()
+    }
+    expected = {
+        "once:percent",
+        "repeating:percent",
+        "forever:percent",
+        "repeating:amount",
+        "forever:amount",
+    }
+    assert expected <= kinds, kinds
+    # A once coupon shows on the first invoice of its subscription and on no later one.
+    once = billing_world.execute(
+        """
+        with once as (
+            select distinct subscription_id from subscription_item_versions
+            where discount_duration = 'once'
+        ),
+        numbered as (
+            select i.*, row_number() over (
+                partition by i.subscription_id order by i.issued_at, i.invoice_id) as n
+            from (select distinct on (invoice_id) * from invoices) i
+            join once using (subscription_id)
+        )
+        select count(*) filter (where n = 1 and discount_amount > 0),
+               count(*) filter (where n > 1 and discount_amount > 0),
+               count(*) filter (where n = 1)
+        from numbered
+        """
+    ).fetchone()
+    assert once[0] > 0 and once[1] == 0 and once[0] >= 0.9 * once[2], once
+
+
+def test_weekly_and_six_month_plans_are_sold_and_billed_per_period(billing_world) -> None:
+    intervals = {
+        (unit, count)
+        for unit, count in billing_world.execute(
+            "select distinct billing_interval, interval_count from subscriptions"
+        ).fetchall()
+    }
+    assert {("month", 1), ("quarter", 1), ("year", 1), ("month", 6), ("week", 1), ("week", 2)} <= (
+        intervals
+    )
+    periods = billing_world.execute(
+        """
+        select s.interval_count, min(i.period_end_date - i.period_start_date + 1),
+               max(i.period_end_date - i.period_start_date + 1)
+        from (select distinct on (invoice_id) * from invoices) i
+        join (select distinct subscription_id, interval_count from subscriptions
+              where billing_interval = 'week') s using (subscription_id)
+        join invoice_lines l using (invoice_id)
+        where l.line_type = 'recurring'
+        group by 1 order by 1
+        """
+    ).fetchall()
+    assert periods == [(1, 7, 7), (2, 14, 14)], periods
+    semiannual = billing_world.execute(
+        """
+        select count(*) filter (where datediff('month', current_term_started_at,
+                                               current_term_ends_at) = 6), count(*)
+        from subscriptions
+        where billing_interval = 'month' and interval_count = 6 and status = 'active'
+        """
+    ).fetchone()
+    assert semiannual[1] > 0 and semiannual[0] == semiannual[1], semiannual
+
+
+def test_subscriptions_pass_through_every_status(billing_world) -> None:
+    statuses = {
+        row[0]
+        for row in billing_world.execute("select distinct status from subscriptions").fetchall()
+    }
+    expected = {
+        "trialing",
+        "active",
+        "past_due",
+        "unpaid",
+        "paused",
+        "non_renewing",
+        "canceled",
+        "ended",
+        "incomplete_expired",
+    }
+    assert expected <= statuses, expected - statuses
+
+
+def test_paused_subscriptions_are_not_invoiced_while_paused(billing_world) -> None:
+    pauses, inside = billing_world.execute(
+        """
+        with pauses as (
+            select distinct subscription_id, paused_at, resumes_at from subscriptions
+            where status = 'paused'
+        )
+        select count(distinct p.subscription_id), count(distinct i.invoice_id)
+        from pauses p
+        left join invoices i
+            on i.subscription_id = p.subscription_id and i.issued_at >= p.paused_at
+           and i.issued_at < p.resumes_at
+        """
+    ).fetchone()
+    assert pauses >= 5 and inside == 0, (pauses, inside)
+    # Billing resumes: a paused subscription that resumed is invoiced at the resume instant.
+    resumed = billing_world.execute(
+        """
+        with pauses as (
+            select distinct subscription_id, resumes_at from subscriptions
+            where status = 'paused' and resumes_at < timestamp '2026-10-31'
+        )
+        select count(*), count(*) filter (where exists (
+            select 1 from invoices i
+            where i.subscription_id = p.subscription_id and i.issued_at = p.resumes_at))
+        from pauses p
+        """
+    ).fetchone()
+    assert resumed[0] > 0 and resumed[0] == resumed[1], resumed
+
+
+def test_past_due_means_an_overdue_unpaid_invoice(billing_world) -> None:
+    """A subscription is past_due only while one of its invoices is past its 14 days unpaid."""
+    count, explained = billing_world.execute(
+        """
+        with settled as (
+            select invoice_id, subscription_id, min(issued_at) as issued_at,
+                max(case when status <> 'open' then updated_at end) as settled_at
+            from invoices group by all
+        )
+        select count(*), count(*) filter (where exists (
+            select 1 from settled i
+            where i.subscription_id = s.subscription_id
+              and i.issued_at + interval 14 day <= s.updated_at
+              and coalesce(i.settled_at, timestamp '9999-12-31') > s.updated_at))
+        from subscriptions s where s.status = 'past_due'
+        """
+    ).fetchone()
+    assert count > 0 and explained == count, (count, explained)
+
+
+def test_some_ends_are_exported_inclusive(billing_world) -> None:
+    inclusive, consistent = billing_world.execute(
+        """
+        select count(*), count(*) filter (where strftime(started_at, '%H:%M:%S') = '00:00:00')
+        from subscriptions
+        where status = 'ended' and strftime(ended_at, '%H:%M:%S') = '23:59:59'
+        """
+    ).fetchone()
+    assert inclusive >= 5 and inclusive == consistent, (inclusive, consistent)
+
+
+def test_every_invoice_line_covers_a_service_day(billing_world) -> None:
+    """A proration near the end of a weekly period must not leave an empty service period."""
+    empty = billing_world.execute(
+        "select count(*) from invoice_lines where period_end_date < period_start_date"
+    ).fetchone()[0]
+    assert empty == 0

@@ -41,14 +41,29 @@ Extract semantics:
 Modelling decisions worth knowing downstream:
 
 - A trial that never converts is a subscription with ``started_at`` = ``ended_at`` =
-  ``trial_ended_at`` (the intended paid start: zero paid days), status ``ended``, no current term,
+  ``trial_ended_at`` (the intended paid start: zero paid days), status ``ended`` (or
+  ``incomplete_expired``), no current term,
   no ``canceled_at`` and no invoices. Its items have ``valid_from`` = ``valid_to`` = the intended
   start, followed by a ``removed`` version.
 - Items describe paid service: they are created with the subscription (for trials, with
   ``valid_from`` = the paid start) and every item gets a ``removed`` version with 0 seats when it
   is dropped or the subscription ends, so MRR can be computed from item versions alone.
-- Discounts are subscription-wide and end on a term boundary; their expiry writes a
-  ``discount_change`` version (``discount_ends_at`` shows the scheduled end beforehand).
+- Discounts are subscription-wide coupons: a percent off every item, or an amount off the
+  platform item per billing period; ``repeating`` ones end on a term boundary and their expiry
+  writes a ``discount_change`` version (``discount_ends_at`` shows the scheduled end beforehand),
+  ``forever`` ones never end, ``once`` ones (monthly and weekly plans) reduce the first invoice
+  only.
+- Each account is billed in one currency: for a share of accounts in the UK, the euro area
+  (and Sweden), Japan, Canada and Australia their local one, from a price book of whole local
+  prices (plans ``..._eur``); amounts are exact in the currency's minor units (whole yen).
+- Billing periods: month, quarter, year, six months, week and two weeks. Weekly plans tick every
+  28 days (renewal changes, discount ends) and issue an invoice per period.
+- Statuses: monthly subscriptions may pause for 1-3 whole months (``paused`` with ``paused_at`` /
+  ``resumes_at``, no invoice meanwhile, still in MRR); ``past_due`` while an invoice is unpaid 14
+  days after issue, ``unpaid`` from a write-off until a later invoice is paid; some cancellations
+  read ``non_renewing`` instead of ``canceled``; some lapsed trials ``incomplete_expired``.
+- A share of subscriptions start at midnight and export their end inclusively (``ended_at``
+  23:59:59 on the last paid day).
 - Seat increases, upgrades and new add-ons happen mid-term with a proration invoice at once;
   seat cuts, downgrades and add-on removals happen at renewal.
 - ``daily_feature_usage.updated_at`` is the last second of the usage day.

@@ -28,11 +28,30 @@ from cswh.generate.timeline import (
     stream,
 )
 
+# By interval (params.INTERVAL_MONTHS): weekly plans churn like monthly ones.
 NONRENEWAL_CURVES = (
     params.MONTHLY_CHURN_HAZARD,
     params.QUARTERLY_NONRENEWAL,
     params.ANNUAL_NONRENEWAL,
+    params.SEMIANNUAL_NONRENEWAL,
+    params.MONTHLY_CHURN_HAZARD,
+    params.MONTHLY_CHURN_HAZARD,
 )
+CANCEL_LEAD_DAYS = {
+    3: params.QUARTERLY_CANCEL_LEAD_DAYS,
+    6: params.SEMIANNUAL_CANCEL_LEAD_DAYS,
+    12: params.ANNUAL_CANCEL_LEAD_DAYS,
+}
+
+
+class WeeklyTicks:
+    """Ticks of a plan billed by the week: every 28 days from the paid start (whole periods)."""
+
+    def __init__(self, start_ts: int) -> None:
+        self.start_ts = start_ts
+
+    def __call__(self, ticks: int) -> int:
+        return self.start_ts + ticks * params.WEEKLY_TICK_DAYS * DAY
 
 
 @dataclass
@@ -57,7 +76,7 @@ class Episode:
     trial_end_ts: int
     paid_start_ts: int
     converted: bool
-    interval: int  # index into INTERVAL_MONTHS
+    interval: int  # index into params.INTERVAL_MONTHS / catalogue.INTERVALS
     tier: int
     seats: int
     addons: tuple[int, ...]
@@ -70,10 +89,24 @@ class Episode:
     onboarding: Onboarding | None = None
     cancel_ts: int = NULL_TS
     end_ts: int = NULL_TS
+    # The billing system exports this subscription's end as 23:59:59 on the last day.
+    inclusive_end: bool = False
 
     @property
     def months(self) -> int:
+        """Ticks per term (a tick is a month, or 28 days for plans billed by the week)."""
         return params.INTERVAL_MONTHS[self.interval]
+
+    @property
+    def weeks(self) -> int:
+        """Weeks per billing period for plans billed by the week, else 0."""
+        return params.INTERVAL_WEEKS[self.interval]
+
+    def ticks(self) -> Anniversaries | WeeklyTicks:
+        """The episode's ticks from its paid start: anniversaries, or every 28 days."""
+        if self.weeks:
+            return WeeklyTicks(self.paid_start_ts)
+        return Anniversaries(self.paid_start_ts)
 
     @property
     def service_start_ts(self) -> int:
@@ -92,6 +125,9 @@ class _LifecycleSimulator:
         self.accounts = accounts
         self.health = health
         self.draws = Draws(stream(seed, "lifecycle"))
+        # Billing-system choices (interval variants, end format) draw from their own stream so
+        # that they leave the lifecycle draws as they were.
+        self.terms_draws = Draws(stream(seed, "lifecycle_billing_terms"))
 
     # ------------------------------------------------------------------ choices at purchase
     def _seats(self, a: int) -> int:
@@ -111,7 +147,27 @@ class _LifecycleSimulator:
             return pct, 12
         if months == 3:
             return pct, 3 * d.integer(1, 4)
+        if months == 6:
+            return pct, 6 * d.integer(1, 2)
         return pct, d.integer(*params.DISCOUNT_MONTHS)
+
+    def _billing_terms(self, segment: int, interval: int, created: int) -> tuple[int, int, bool]:
+        """Refine the interval (weekly, six-month variants) and the end export format; a
+        subscription exported with inclusive ends starts at the next midnight."""
+        t = self.terms_draws
+        if interval == 0 and segment == 0:
+            u = t.u()
+            if u < params.WEEKLY_SHARE_OF_SMALL_MONTHLY:
+                interval = 4
+            elif u < params.WEEKLY_SHARE_OF_SMALL_MONTHLY + params.BIWEEKLY_SHARE_OF_SMALL_MONTHLY:
+                interval = 5
+        elif interval in params.SEMIANNUAL_SHARE and t.chance(params.SEMIANNUAL_SHARE[interval]):
+            interval = 3
+        midnight = created // DAY * DAY + DAY
+        inclusive = t.chance(params.INCLUSIVE_END_SHARE) and midnight <= self.timeline.horizon_ts
+        if inclusive:
+            created = midnight
+        return interval, created, inclusive
 
     def _new_episode(
         self,
@@ -126,6 +182,7 @@ class _LifecycleSimulator:
         d = self.draws
         segment = int(self.accounts.segment[a])
         interval = d.pick(params.INTERVAL_SHARES_BY_SEGMENT[segment])
+        interval, created, inclusive = self._billing_terms(segment, interval, created)
         tier = d.pick(params.TIER_SHARES_BY_SEGMENT[segment])
         addons = tuple(p for p in ADDONS if d.chance(params.ADDON_PROB_BY_TIER[tier]))
         months = params.INTERVAL_MONTHS[interval]
@@ -156,6 +213,7 @@ class _LifecycleSimulator:
             auto_renew=months == 1 or d.chance(params.AUTO_RENEW_SHARE),
             stalled=stalled,
             onboarding_cancelled=onboarding_cancelled,
+            inclusive_end=inclusive,
         )
 
     def _onboarding(self, episode: Episode) -> Onboarding:
@@ -186,7 +244,7 @@ class _LifecycleSimulator:
         """Walk the terms; at each, the chance that this term is the last one."""
         d = self.draws
         a, start, months = episode.account, episode.paid_start_ts, episode.months
-        anniversary = Anniversaries(start)
+        anniversary = episode.ticks()
         k = 0
         while True:
             term_start = anniversary(k * months)
@@ -197,11 +255,7 @@ class _LifecycleSimulator:
                 point = d.uniform(*params.MONTHLY_CANCEL_POINT)
                 cancel = term_start + int(point * (term_end - term_start))
             else:
-                lead = (
-                    params.ANNUAL_CANCEL_LEAD_DAYS
-                    if months == 12
-                    else params.QUARTERLY_CANCEL_LEAD_DAYS
-                )
+                lead = CANCEL_LEAD_DAYS[months]
                 cancel = term_end - d.integer(*lead) * DAY - d.integer(0, 8) * HOUR
                 cancel = max(cancel, term_start + HOUR)
             hazard = logistic_hazard(

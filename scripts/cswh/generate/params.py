@@ -140,6 +140,7 @@ REACTIVATION_HEALTH_PERSISTENCE = 0.85
 MONTHLY_CHURN_HAZARD = {"floor": 0.004, "span": 0.35, "midpoint": 0.30, "width": 0.06}
 QUARTERLY_NONRENEWAL = {"floor": 0.012, "span": 0.60, "midpoint": 0.30, "width": 0.06}
 ANNUAL_NONRENEWAL = {"floor": 0.03, "span": 0.90, "midpoint": 0.33, "width": 0.07}
+SEMIANNUAL_NONRENEWAL = {"floor": 0.02, "span": 0.75, "midpoint": 0.31, "width": 0.065}
 STALLED_ONBOARDING_HAZARD_MULT = 2.0
 CANCELLED_ONBOARDING_HAZARD_MULT = 4.0
 # Days before term end that an annual / quarterly customer asks to cancel.
@@ -147,6 +148,7 @@ CANCELLED_ONBOARDING_HAZARD_MULT = 4.0
 MONTHLY_CANCEL_POINT = (0.15, 0.95)
 ANNUAL_CANCEL_LEAD_DAYS = (15, 75)
 QUARTERLY_CANCEL_LEAD_DAYS = (5, 30)
+SEMIANNUAL_CANCEL_LEAD_DAYS = (10, 45)
 REACTIVATION_PROB = 0.22
 REACTIVATION_GAP_MONTHS = (2, 12)
 REACTIVATION_ONBOARDING_PROB = 0.5
@@ -167,7 +169,17 @@ TRIAL_NO_CONVERT_BASE = 0.08
 TRIAL_NO_CONVERT_SLOPE = 0.50
 # Billing interval shares (month, quarter, year) by segment.
 INTERVAL_SHARES_BY_SEGMENT = ((0.65, 0.10, 0.25), (0.48, 0.10, 0.42), (0.28, 0.10, 0.62))
-INTERVAL_MONTHS = (1, 3, 12)
+# Billing periods sold (Episode.interval indexes these): month, quarter, year, six months, week,
+# two weeks. A term is INTERVAL_MONTHS ticks; a tick is a calendar month, or WEEKLY_TICK_DAYS for
+# plans billed by the week (no contract term: they renew tick by tick like monthly plans).
+INTERVAL_MONTHS = (1, 3, 12, 6, 1, 1)
+INTERVAL_WEEKS = (0, 0, 0, 0, 1, 2)
+WEEKLY_TICK_DAYS = 28
+# Small accounts that chose monthly billing pay every week / every two weeks instead.
+WEEKLY_SHARE_OF_SMALL_MONTHLY = 0.08
+BIWEEKLY_SHARE_OF_SMALL_MONTHLY = 0.05
+# Quarterly (1) and annual (2) choosers that sign six-month terms instead.
+SEMIANNUAL_SHARE = {1: 0.30, 2: 0.10}
 # Plan tier shares (starter, growth, enterprise) by segment.
 TIER_SHARES_BY_SEGMENT = ((0.75, 0.25, 0.0), (0.20, 0.62, 0.18), (0.03, 0.32, 0.65))
 # Seats = SEATS_BASE + employees ** SEATS_EXPONENT * U(range).
@@ -181,6 +193,13 @@ DISCOUNT_PROB = 0.30
 DISCOUNT_PERCENTS = (10, 15, 20, 25)
 DISCOUNT_OPEN_ENDED_SHARE = 0.3
 DISCOUNT_MONTHS = (3, 12)
+# Share of new-deal discounts given as an amount off the platform item per billing period (the
+# same money as the percent, rounded to whole local units) instead of a percent.
+AMOUNT_OFF_SHARE = 0.35
+# Monthly and weekly new deals without a discount that get a one-time coupon: percent off the
+# first invoice only.
+ONCE_COUPON_PROB = 0.06
+ONCE_COUPON_PERCENTS = (25, 50)
 # One-off onboarding/services fee on new growth/enterprise accounts (USD, multiples of 500).
 ONE_OFF_FEE_PROB = 0.30
 ONE_OFF_FEE_RANGE = (1_500, 15_000)
@@ -192,6 +211,42 @@ LEGACY_MIGRATION_PROB = 0.25
 # their next renewal (the rest are grandfathered).
 PRICE_INCREASE_MONTH = 20
 PRICE_INCREASE_ADOPTION = 0.7
+
+# ------------------------------------------------------------------------------ currencies
+# Local price books: local units per US dollar of list price; local prices are whole units (JPY
+# whole tens of yen). The simulation's CRM figures (ARR of terms and expansions) stay in USD,
+# converted back with the same factor.
+PRICE_BOOK = {"USD": 1.0, "EUR": 0.92, "GBP": 0.79, "JPY": 150.0, "CAD": 1.36, "AUD": 1.52}
+# Billing country -> local currency; customers there are billed locally with these shares by
+# segment (large accounts more often sign in USD), the rest in USD.
+LOCAL_CURRENCY = {
+    "GB": "GBP",
+    "DE": "EUR",
+    "FR": "EUR",
+    "NL": "EUR",
+    "ES": "EUR",
+    "IE": "EUR",
+    "SE": "EUR",
+    "JP": "JPY",
+    "CA": "CAD",
+    "AU": "AUD",
+}
+LOCAL_CURRENCY_SHARE_BY_SEGMENT = (0.85, 0.75, 0.60)
+
+# ------------------------------------------------------------------------------ statuses
+# A monthly subscription pauses (billing and service suspended) with this chance per month after
+# its third month, for a whole number of months; usage falls to this share meanwhile.
+PAUSE_MONTHLY_PROB = 0.012
+PAUSE_MIN_MONTH = 3
+PAUSE_MONTHS = (1, 3)
+PAUSED_USAGE_SHARE = 0.05
+# Cancellations shown as non_renewing (scheduled at term end) instead of canceled.
+NON_RENEWING_SHARE = 0.4
+# Lapsed trials exported as incomplete_expired (the first invoice was never paid) not ended.
+INCOMPLETE_EXPIRED_SHARE = 0.4
+# Subscriptions whose billing system exports inclusive ends (23:59:59 on the last day); they
+# start at midnight so that the inclusive end is the natural form.
+INCLUSIVE_END_SHARE = 0.15
 
 # ------------------------------------------------------------------------------ seats and plans
 # Active-user demand: starts at a share of seats, grows with health, shrinks when weak.
@@ -226,6 +281,9 @@ RETENTION_DISCOUNT_PROB = 0.30
 RETENTION_DISCOUNT_PERCENT = 15
 
 # ------------------------------------------------------------------------------ invoices
+# Invoices are due this many days after issue; the subscription is past_due while one is
+# overdue and unpaid after one is written off, until a later invoice is paid.
+PAYMENT_TERMS_DAYS = 14
 # Accounts below this health pay late and more often not at all.
 WEAK_PAYER_HEALTH = 0.4
 PAYMENT_DELAY_MEDIAN_DAYS = {"healthy": 4.0, "weak": 12.0}
@@ -395,7 +453,7 @@ GOAL_TARGET_DAYS = (90, 365)
 GOAL_AT_RISK_HEALTH = 0.42
 GOAL_RECOVER_HEALTH = 0.58
 GOAL_ACHIEVE = {"midpoint": 0.5, "width": 0.08}
-RENEWAL_OPPORTUNITY_LEAD_DAYS = {3: 30, 12: 90}
+RENEWAL_OPPORTUNITY_LEAD_DAYS = {3: 30, 6: 60, 12: 90}
 RENEWAL_SIGNED_BEFORE_DAYS = (0, 20)
 EXPANSION_OPPORTUNITY_PROB = 0.7
 EXPANSION_OPPORTUNITY_LEAD_DAYS = (10, 45)

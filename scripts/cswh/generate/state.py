@@ -59,7 +59,8 @@ class EpisodeArrays:
     service_start: np.ndarray
     service_stop: np.ndarray  # exclusive; horizon end + 1 s when still running
     paid_stop: np.ndarray  # exclusive; equals paid_start for a lapsed trial
-    interval_months: np.ndarray
+    interval_months: np.ndarray  # ticks per term
+    interval: np.ndarray  # index into catalogue.INTERVALS
     go_live: np.ndarray
 
 
@@ -89,6 +90,7 @@ def episode_arrays(episodes: list[Episode], timeline: Timeline) -> EpisodeArrays
         service_stop=service_stop,
         paid_stop=np.where(converted, service_stop, paid_start),
         interval_months=col(lambda e: e.months),
+        interval=col(lambda e: e.interval),
         go_live=col(lambda e: e.onboarding.go_live_ts if e.onboarding is not None else NULL_TS),
     )
 

@@ -8,7 +8,7 @@ import numpy as np
 from cswh.contracts import PLAN_TIERS, entity
 from cswh.generate import params
 from cswh.generate.billing import BillingLog
-from cswh.generate.catalogue import BILLING_INTERVALS, PRODUCT_NAMES, PRODUCTS, Catalogue
+from cswh.generate.catalogue import INTERVALS, PRODUCT_NAMES, PRODUCTS, Catalogue, minor_per_unit
 from cswh.generate.population import TEAMS, Accounts, Contacts, Health, Roster, format_ids
 from cswh.generate.state import EpisodeArrays, StepIndex
 from cswh.generate.timeline import DAY, HOUR, NULL_INT, NULL_TS, Timeline, stream, ts_days
@@ -26,7 +26,7 @@ def plans_log(catalogue: Catalogue, timeline: Timeline) -> EntityLog:
     created = np.full(n, catalogue.created_ts, dtype=np.int64)
     increase = _ts(
         [
-            catalogue.price_increase_ts if p.increased_price_cents != p.price_cents else NULL_TS
+            catalogue.price_increase_ts if p.increased_price_minor != p.price_minor else NULL_TS
             for p in plans
         ]
     )
@@ -40,14 +40,15 @@ def plans_log(catalogue: Catalogue, timeline: Timeline) -> EntityLog:
         "plan_name": np.array([p.name for p in plans], dtype=object),
         "plan_tier": np.array([PLAN_TIERS[p.tier] if p.tier >= 0 else None for p in plans]),
         "product_kind": np.array(["core" if p.product == 0 else "add_on" for p in plans]),
-        "billing_interval": np.array([BILLING_INTERVALS[p.interval] for p in plans], dtype=object),
-        "list_price": np.array([p.price_cents / 100 for p in plans]),
-        "currency": np.full(n, "USD", dtype=object),
+        "billing_interval": np.array([INTERVALS[p.interval][0] for p in plans], dtype=object),
+        "interval_count": np.array([INTERVALS[p.interval][1] for p in plans], dtype=np.int64),
+        "list_price": np.array([p.price_minor / minor_per_unit(p.currency) for p in plans]),
+        "currency": np.array([p.currency for p in plans], dtype=object),
         "is_active": np.ones(n, dtype=bool),
     }
     base["plan_tier"] = base["plan_tier"].astype(object)
     base["product_kind"] = base["product_kind"].astype(object)
-    increased = np.array([p.increased_price_cents / 100 for p in plans])
+    increased = np.array([p.increased_price_minor / minor_per_unit(p.currency) for p in plans])
     stages = [
         Stage(created, {"list_price": base["list_price"]}),
         Stage(increase, {"list_price": increased}),
@@ -243,7 +244,7 @@ class BillingTables:
             "account_id": accounts.ids[a],
             "billing_email": email,
             "billing_country": accounts.billing_country[a],
-            "currency": np.full(n, "USD", dtype=object),
+            "currency": self.log.account_currency[a],
             "created_at": self.customer_created,
         }
         new_email = np.char.add("finance@", domain.astype(str)).astype(object)
@@ -258,10 +259,8 @@ class BillingTables:
             "subscription_id": self.subscription_ids[e],
             "billing_customer_id": self.customer_ids[self.customer_of_account[ep.account[e]]],
             "status": np.array([r[2] for r in rows], dtype=object),
-            "billing_interval": np.asarray(
-                [BILLING_INTERVALS[params.INTERVAL_MONTHS.index(m)] for m in ep.interval_months[e]],
-                dtype=object,
-            ),
+            "billing_interval": np.array([INTERVALS[i][0] for i in ep.interval[e]], dtype=object),
+            "interval_count": np.array([INTERVALS[i][1] for i in ep.interval[e]], dtype=np.int64),
             "trial_started_at": ep.trial_start[e],
             "trial_ended_at": ep.trial_end[e],
             "started_at": ep.paid_start[e],
@@ -269,6 +268,8 @@ class BillingTables:
             "current_term_ends_at": _ts([r[4] for r in rows]),
             "canceled_at": _ts([r[5] for r in rows]),
             "ended_at": _ts([r[6] for r in rows]),
+            "paused_at": _ts([r[8] for r in rows]),
+            "resumes_at": _ts([r[9] for r in rows]),
             "is_auto_renew": np.array([r[7] for r in rows], dtype=bool),
             "created_at": ep.created[e],
             "updated_at": _ts([r[1] for r in rows]),
@@ -281,18 +282,27 @@ class BillingTables:
         item = np.array([r[0] for r in rows], dtype=np.int64)
         item_episode = np.array([i[0] for i in self.log.items], dtype=np.int64)
         plan = np.array([r[1] for r in rows], dtype=np.int64)
-        plan_ids = np.array([p.plan_id for p in self.catalogue.plans], dtype=object)
+        plans = self.catalogue.plans
+        plan_ids = np.array([p.plan_id for p in plans], dtype=object)
+        currency = np.array([p.currency for p in plans], dtype=object)[plan]
+        minor = np.array([minor_per_unit(p.currency) for p in plans], dtype=np.float64)[plan]
         discount = np.array([r[4] for r in rows], dtype=np.float64)
+        amount = np.array([r[10] for r in rows], dtype=np.float64) / minor
+        duration = np.array([r[11] for r in rows], dtype=object)
         discount_end = _ts([r[5] for r in rows])
+        discounted = (discount > 0) | (amount > 0)
         base = {
             "item_version_id": format_ids("siv", np.arange(1, n + 1), 8),
             "subscription_item_id": format_ids("si", item + 1, 7),
             "subscription_id": self.subscription_ids[item_episode[item]],
             "plan_id": plan_ids[plan],
             "seats": np.array([r[2] for r in rows], dtype=np.int64),
-            "unit_price": np.array([r[3] for r in rows], dtype=np.float64) / 100,
+            "unit_price": np.array([r[3] for r in rows], dtype=np.float64) / minor,
+            "currency": currency,
             "discount_percent": np.where(discount > 0, discount, np.nan),
-            "discount_ends_at": np.where(discount > 0, discount_end, NULL_TS),
+            "discount_amount": np.where(amount > 0, amount, np.nan),
+            "discount_duration": np.where(discounted, duration, None),
+            "discount_ends_at": np.where(discounted, discount_end, NULL_TS),
             "change_reason": np.array([r[6] for r in rows], dtype=object),
             "valid_from": _ts([r[7] for r in rows]),
             "valid_to": _ts([r[9] for r in rows]),
@@ -313,9 +323,11 @@ class BillingTables:
         position = np.empty(n, dtype=np.int64)
         position[order] = np.arange(n)
         ids = format_ids("inv", position + 1, 8)
-        subtotal = _ts([r[4] for r in rows])
-        discount = _ts([r[5] for r in rows])
-        tax = _ts([r[6] for r in rows])
+        currency = self.log.account_currency[self.arrays.account[e]]
+        minor = np.array([minor_per_unit(c) for c in currency], dtype=np.float64)
+        subtotal = _ts([r[4] for r in rows]) / minor
+        discount = _ts([r[5] for r in rows]) / minor
+        tax = _ts([r[6] for r in rows]) / minor
         total = subtotal - discount + tax
         outcome = np.array([r[7] for r in rows], dtype=object)
         outcome_ts = _ts([r[8] for r in rows])
@@ -329,18 +341,18 @@ class BillingTables:
             "issued_at": issued,
             "period_start_date": ts_days(_ts([r[2] for r in rows])),
             "period_end_date": ts_days(_ts([r[3] for r in rows]) - DAY),
-            "subtotal": subtotal / 100,
-            "discount_amount": discount / 100,
-            "tax_amount": tax / 100,
-            "total": total / 100,
+            "subtotal": subtotal,
+            "discount_amount": discount,
+            "tax_amount": tax,
+            "total": total,
             "amount_paid": np.zeros(n),
-            "currency": np.full(n, "USD", dtype=object),
+            "currency": currency,
             "status": np.full(n, "open", dtype=object),
             "paid_at": np.where(paid, outcome_ts, NULL_TS),
         }
         stages = [
             Stage(issued, {"status": "open", "amount_paid": 0.0}, ("paid_at",)),
-            Stage(outcome_ts, {"status": outcome, "amount_paid": np.where(paid, total / 100, 0.0)}),
+            Stage(outcome_ts, {"status": outcome, "amount_paid": np.where(paid, total, 0.0)}),
         ]
         log = expand(entity("invoices"), base, position, stages, self.timeline.horizon_ts)
         return log, ids
@@ -356,6 +368,9 @@ class BillingTables:
         plan = np.array([r[2] for r in rows], dtype=np.int64)
         item = np.array([r[3] for r in rows], dtype=np.int64)
         seats = np.array([r[5] for r in rows], dtype=np.int64)
+        episode = np.array([self.log.invoices[i][0] for i in invoice], dtype=np.int64)
+        currency = self.log.account_currency[self.arrays.account[episode]]
+        minor = np.array([minor_per_unit(c) for c in currency], dtype=np.float64)
         plan_ids = np.array([p.plan_id for p in self.catalogue.plans], dtype=object)
         base = {
             "invoice_line_id": format_ids("inl", position + 1, 9),
@@ -365,7 +380,7 @@ class BillingTables:
             "subscription_item_id": np.where(item >= 0, format_ids("si", item + 1, 7), None),
             "description": np.array([r[4] for r in rows], dtype=object),
             "seats": np.where(seats >= 0, seats, NULL_INT),
-            "amount": np.array([r[6] for r in rows], dtype=np.float64) / 100,
+            "amount": np.array([r[6] for r in rows], dtype=np.float64) / minor,
             "period_start_date": ts_days(_ts([r[7] for r in rows])),
             "period_end_date": ts_days(_ts([r[8] for r in rows]) - DAY),
             "updated_at": issued,
