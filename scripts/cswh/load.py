@@ -94,6 +94,8 @@ SCHEDULED_COLUMNS: frozenset[tuple[str, str]] = frozenset(
         ("subscriptions", "current_term_started_at"),
         ("subscriptions", "current_term_ends_at"),
         ("subscriptions", "ended_at"),
+        ("subscriptions", "paused_at"),
+        ("subscriptions", "resumes_at"),
         ("subscription_item_versions", "discount_ends_at"),
         ("subscription_item_versions", "valid_from"),
         ("subscription_item_versions", "valid_to"),
