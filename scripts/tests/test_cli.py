@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from cswh import cli, export, publish, summary
+from cswh.load import ensure_loader_tables
 from cswh.progress import Progress, stream_dbt
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -184,13 +185,20 @@ def test_interrupt_exits_130(tmp_path, monkeypatch, capsys):
 def make_marts_warehouse(path: Path) -> None:
     connection = duckdb.connect(str(path))
     try:
+        ensure_loader_tables(connection)
         connection.execute(
             "create schema marts; create table marts.dim_accounts as select 'a1' as account_id;"
-            "create schema loader; create table loader.load_audit (status varchar, "
-            "rows_read bigint, rows_loaded bigint, rows_quarantined bigint);"
-            "insert into loader.load_audit values ('loaded', 120, 117, 3), ('refused', 0, 0, 0);"
-            "create table loader.quarantined_rows (entity varchar);"
-            "insert into loader.quarantined_rows values ('tickets'), ('tickets'), ('plans');"
+            "insert into loader.load_audit (load_id, source_file, source_system, entity, "
+            "content_sha256, rows_read, rows_loaded, rows_quarantined, status, started_at, "
+            "finished_at) values "
+            "('l1', 'crm/accounts/a.csv', 'crm', 'accounts', 'h1', 120, 117, 3, 'loaded', "
+            "now(), now()), ('l1', 'crm/x.xlsx', null, null, 'h2', 0, 0, 0, 'refused', now(), "
+            "now());"
+            "insert into loader.quarantined_rows (load_id, source_file, source_system, entity, "
+            "reason, quarantined_at) values "
+            "('l1', 'f', 'support_desk', 'tickets', 'r', now()),"
+            "('l1', 'f', 'support_desk', 'tickets', 'r', now()),"
+            "('l1', 'f', 'billing', 'plans', 'r', now());"
         )
     finally:
         connection.close()

@@ -109,6 +109,8 @@ def test_dbt_builds_staging(raw_warehouse: Path, tmp_path: Path) -> None:
             "build",
             "--select",
             "staging",
+            # The seed the currency checks read.
+            "currencies",
             # Only tests whose every parent is in staging: a marts test that also reads a
             # staging model is not this test's business.
             "--indirect-selection",

@@ -59,7 +59,9 @@ def test_rendered_text_parses_back_to_the_documents() -> None:
 
 def test_write_then_check(tmp_path: Path) -> None:
     expected = sorted(path.as_posix() for path in dbt_yaml.rendered_files())
-    assert len(expected) == 2 * len(SOURCES)
+    # Two YAML files per source system, and the currencies seed.
+    assert len(expected) == 2 * len(SOURCES) + 1
+    assert dbt_yaml.CURRENCIES_SEED_PATH.as_posix() in expected
     assert sorted(dbt_yaml.check_dbt_yaml(tmp_path)) == expected
 
     written = dbt_yaml.write_dbt_yaml(tmp_path)

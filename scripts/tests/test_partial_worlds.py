@@ -97,7 +97,7 @@ def test_billing_and_crm_accounts_alone_publish_the_finance_marts(sample, tmp_pa
         " from marts.fct_account_indicators_weekly",
     ) == [(0,)]
     summary = completed.stdout
-    assert "billing: all 6 tables delivered" in summary
+    assert "billing: all 7 tables delivered" in summary
     assert "crm: 1 of 9 tables delivered" in summary
     assert "support_desk: not delivered" in summary
     assert "product_usage: not delivered" in summary
@@ -224,7 +224,10 @@ def test_a_world_of_six_accounts_publishes(tmp_path):
     ) == [(5, 1)]
     assert rows(warehouse, "fct_escalations") == 2
     summary = completed.stdout
-    assert "billing: 4 of 6 tables delivered; header-only: invoices, invoice_lines" in summary
+    assert (
+        "billing: 4 of 7 tables delivered; header-only: invoices, invoice_lines;"
+        " not delivered: exchange_rates" in summary
+    )
     assert "product_usage: all 2 tables delivered" in summary
     # The statistical gates are below their minimum sample: they may warn, never fail.
     assert rows(warehouse, "rpt_escalation_follow_through") == 3
