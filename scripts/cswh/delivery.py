@@ -118,6 +118,11 @@ def source_lines(deliveries: list[TableDelivery]) -> list[str]:
     return lines
 
 
+# Tables a world may lack without emptying any mart: exchange rates are needed only when something
+# is billed in another currency than the reporting one, and then their absence fails the build.
+NEVER_A_REASON: frozenset[tuple[str, str]] = frozenset({("billing", "exchange_rates")})
+
+
 def missing_reason(undelivered: set[tuple[str, str]]) -> str:
     """Why, in words: whole sources first ("no product_usage extracts delivered"), then the
     tables missing from sources that did deliver something."""
@@ -180,7 +185,7 @@ def empty_mart_lines(
                 rows = connection.execute(f"select count(*) from {relation}").fetchone()[0]
             except duckdb.CatalogException:
                 continue
-            missing = _upstream_sources(manifest, node["unique_id"]) & undelivered
+            missing = _upstream_sources(manifest, node["unique_id"]) & undelivered - NEVER_A_REASON
             if rows or not missing:
                 continue
             folder = node["original_file_path"][len(MART_FOLDER) :].split("/")[0]

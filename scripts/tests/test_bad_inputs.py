@@ -593,6 +593,27 @@ def test_planned_dates_may_lie_ahead(published: Path, tmp_path: Path) -> None:
     assert (result.files[0].rows_loaded, result.files[0].rows_quarantined) == (1, 0)
 
 
+def test_a_scheduled_resume_may_lie_ahead(published: Path, tmp_path: Path) -> None:
+    """A pause's resume date is a schedule: a subscription paused until next month loads."""
+    landing = tmp_path / "landing"
+    subscriptions = entity("subscriptions")
+    row = good_row(
+        subscriptions,
+        subscription_id="sub_2",
+        status="paused",
+        paused_at="2026-10-20T00:00:00Z",
+        resumes_at="2027-01-20T00:00:00Z",
+    )
+    write(
+        landing,
+        "subscriptions",
+        "subscriptions__2026-10-31.csv",
+        csv_bytes(subscriptions, [row]),
+    )
+    result = load_landing(landing, prepare_candidate(published), now=NOW)
+    assert (result.files[0].rows_loaded, result.files[0].rows_quarantined) == (1, 0)
+
+
 @pytest.mark.parametrize(
     "column",
     ["subtotal", "discount_amount", "tax_amount", "total", "amount_paid"],

@@ -225,9 +225,11 @@ def test_a_world_of_six_accounts_publishes(tmp_path):
     assert rows(warehouse, "fct_escalations") == 2
     summary = completed.stdout
     assert (
-        "billing: 4 of 7 tables delivered; header-only: invoices, invoice_lines;"
-        " not delivered: exchange_rates" in summary
+        "billing: 4 of 7 tables delivered; header-only: invoices, invoice_lines, exchange_rates"
+        in summary
     )
+    # A world billed only in the reporting currency needs no exchange rates: never a reason.
+    assert "no billing exchange_rates delivered" not in summary
     assert "product_usage: all 2 tables delivered" in summary
     # The statistical gates are below their minimum sample: they may warn, never fail.
     assert rows(warehouse, "rpt_escalation_follow_through") == 3
