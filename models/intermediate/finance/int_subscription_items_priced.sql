@@ -57,13 +57,17 @@ versions_normalised as (
         plans.plan_tier,
         plans.billing_interval,
         plans.interval_count,
-        1.0 * case plans.billing_interval
-            when 'day' then 365.25 / 12
-            when 'week' then 365.25 / 12 / 7
+        -- A month is (multiplier / divisor) periods; dividing last keeps exact decimals on
+        -- every engine (Spark rounds 1/3 to six places).
+        case when plans.billing_interval in ('day', 'week') then 365.25 else 1 end
+            as period_multiplier,
+        plans.interval_count * case plans.billing_interval
+            when 'day' then 12
+            when 'week' then 84
             when 'month' then 1
-            when 'quarter' then 1.0 / 3
-            when 'year' then 1.0 / 12
-        end / plans.interval_count as periods_per_month
+            when 'quarter' then 3
+            when 'year' then 12
+        end as period_divisor
     from item_versions
     inner join plans
         on item_versions.plan_id = plans.plan_id
@@ -105,15 +109,17 @@ versions_priced as (
     select
         versions_normalised.*,
         versions_normalised.seats * versions_normalised.unit_price
-        * versions_normalised.periods_per_month as gross_mrr_in_currency,
+        * versions_normalised.period_multiplier / versions_normalised.period_divisor
+            as gross_mrr_in_currency,
         case
             when versions_normalised.discount_duration = 'once' then 0
             else
-                versions_normalised.seats * versions_normalised.unit_price
-                * versions_normalised.periods_per_month
-                * coalesce(versions_normalised.discount_percent, 0) / 100
-                + coalesce(versions_normalised.discount_amount, 0)
-                * versions_normalised.periods_per_month
+                (
+                    versions_normalised.seats * versions_normalised.unit_price
+                    * coalesce(versions_normalised.discount_percent, 0) / 100
+                    + coalesce(versions_normalised.discount_amount, 0)
+                )
+                * versions_normalised.period_multiplier / versions_normalised.period_divisor
         end as uncapped_discount_mrr_in_currency
     from versions_normalised
 
