@@ -23,6 +23,7 @@ from cswh.load import LoadResult
 from cswh.lock import WAIT_ENV, WarehouseBusy, warehouse_lock
 from cswh.progress import Progress, stream_dbt
 from cswh.publish import build_ran_out_of_space
+from cswh.vendors import VENDORS
 
 EXIT_OK = 0
 EXIT_INPUT_REFUSED = 1
@@ -53,6 +54,9 @@ EXIT_CODES_EPILOG = "exit codes:\n" + "\n".join(
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    if args.dialect and args.next_day:
+        print("error: --dialect applies to a new world, not to --next-day", file=sys.stderr)
+        return EXIT_USAGE
     from cswh.generate import append_next_day, generate_landing
 
     landing = Path(args.landing)
@@ -68,6 +72,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
             file_format=args.format,
             progress=progress,
         )
+    if args.dialect:
+        from cswh.vendors.dialect import write_dialect_landing
+
+        written = write_dialect_landing(landing, args.dialect)
+        shapes = ", ".join(f"{vendor} ({files} files)" for vendor, files in written.items())
+        print(f"rewrote in vendor shapes: {shapes}; see {landing}/_source_systems.yml")
     total = sum(result.rows_by_entity.values())
     print(
         f"generated {len(result.files)} file(s), {total:,} rows, extracts through "
@@ -370,6 +380,15 @@ def _new_parser(
     return sub
 
 
+def _dialect(text: str) -> list[str]:
+    from cswh.vendors.dialect import parse_dialect
+
+    try:
+        return parse_dialect(text)
+    except (ValueError, ImportError) as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def add_generate(commands: Subcommands) -> None:
     sub = _new_parser(
         commands,
@@ -387,6 +406,13 @@ def add_generate(commands: Subcommands) -> None:
         help="scale factor; 1 is about 1,000 accounts (default: %(default)s)",
     )
     sub.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
+    sub.add_argument(
+        "--dialect",
+        type=_dialect,
+        default=[],
+        help="deliver the same world in vendor shapes, e.g. stripe,zendesk,hubspot,segment "
+        "(vendors: " + ", ".join(VENDORS) + "); writes <landing>/_source_systems.yml",
+    )
     sub.add_argument(
         "--end-date",
         type=date.fromisoformat,

@@ -24,6 +24,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cswh.contracts import ENTITIES, Entity
+from cswh.vendors import VENDORS
+from cswh.vendors.base import VENDOR_TYPES_TEXT, vendor_format
+from cswh.vendors.config import SourceSystems, read_source_systems
 
 # Name endings the loader reads, and the format each holds. A gzip-compressed CSV is
 # decompressed in memory; its content hash is that of the decompressed text, so the same extract
@@ -90,6 +93,9 @@ class LandingProblem:
 class LandingScan:
     extracts: list[tuple[Entity, Path]] = field(default_factory=list)
     problems: list[LandingProblem] = field(default_factory=list)
+    # Vendor files: (vendor, table, path), in vendor, table and name order.
+    vendor_files: list[tuple[str, str, Path]] = field(default_factory=list)
+    systems: SourceSystems = field(default_factory=lambda: SourceSystems(None))
 
 
 def _is_hidden(path: Path) -> bool:
@@ -123,8 +129,10 @@ def _refuse_all(
             scan.problems.append(LandingProblem(path, message, entity=entity))
 
 
-def _classify_entity_file(scan: LandingScan, entity: Entity, path: Path) -> None:
-    folder = f"{entity.source}/{entity.name}/"
+def _classify_entity_file(
+    scan: LandingScan, entity: Entity | None, path: Path, vendor: bool = False
+) -> None:
+    folder = f"{path.parent.parent.name}/{path.parent.name}/"
     if _is_hidden(path):
         scan.problems.append(LandingProblem(path, HIDDEN_MESSAGE, True, entity))
     elif path.is_symlink() and not path.exists():
@@ -152,26 +160,69 @@ def _classify_entity_file(scan: LandingScan, entity: Entity, path: Path) -> None
                 entity=entity,
             )
         )
-    elif extract_format(path) is None:
+    elif (vendor_format(path) if vendor else extract_format(path)) is None:
+        supported = VENDOR_TYPES_TEXT if vendor else SUPPORTED_TYPES_TEXT
         scan.problems.append(
             LandingProblem(
-                path,
-                f"has an unsupported file type; deliver {SUPPORTED_TYPES_TEXT}",
-                entity=entity,
+                path, f"has an unsupported file type; deliver {supported}", entity=entity
             )
         )
     else:
-        scan.extracts.append((entity, path))
+        scan.extracts.append((entity, path))  # type: ignore[arg-type]
+
+
+def _scan_vendor_folder(scan: LandingScan, top: Path) -> None:
+    """The files of ``<landing>/<vendor>/<table>/``, for the vendor's adapter."""
+    adapter = scan.systems.adapters.get(top.name)
+    if adapter is None:
+        _refuse_all(
+            scan,
+            top,
+            f"lies in the vendor folder {top.name}/, but no source system is configured to come "
+            f"from {top.name}; name it in the source-systems file "
+            f"({scan.systems.path or '<landing>/_source_systems.yml'}), e.g. "
+            f"'<source system>: {{vendor: {top.name}}}' (docs/sources/{top.name}.md)",
+        )
+        return
+    tables = sorted(t.name for t in adapter.tables)
+    for second in sorted(top.iterdir()):
+        if _is_hidden(second):
+            scan.problems.append(LandingProblem(second, HIDDEN_MESSAGE, True))
+        elif not second.is_dir():
+            scan.problems.append(
+                LandingProblem(
+                    second,
+                    f"lies directly in {top.name}/; put it in {top.name}/<table>/ "
+                    f"({', '.join(tables)})",
+                )
+            )
+        elif second.name not in tables:
+            _refuse_all(
+                scan,
+                second,
+                f"lies in {top.name}/{second.name}, which is no {adapter.title} table the adapter "
+                f"reads (known: {', '.join(tables)})",
+            )
+        else:
+            for path in sorted(second.iterdir()):
+                before = len(scan.extracts)
+                _classify_entity_file(scan, None, path, vendor=True)
+                for _, found in scan.extracts[before:]:
+                    scan.vendor_files.append((top.name, second.name, found))
+                del scan.extracts[before:]
 
 
 def scan_landing(landing_dir: Path) -> LandingScan:
     """Every path under ``<landing>/``: the extracts to load (referenced entities first, then name
-    order per entity, so parents are in ``raw`` before their children are checked), and every
-    other path with the reason it is not loaded."""
+    order per entity, so parents are in ``raw`` before their children are checked), the vendor
+    files, and every other path with the reason it is not loaded.
+
+    Raises :class:`cswh.vendors.config.SourceSystemsError` for an unusable source-systems file.
+    """
     by_folder = {(e.source, e.name): e for e in ENTITIES}
     by_name = {e.name: e for e in ENTITIES}
     sources = sorted({e.source for e in ENTITIES})
-    scan = LandingScan()
+    scan = LandingScan(systems=read_source_systems(landing_dir))
     found: dict[str, list[tuple[Entity, Path]]] = {}
     for top in sorted(landing_dir.iterdir()):
         if _is_hidden(top):
@@ -186,16 +237,31 @@ def scan_landing(landing_dir: Path) -> LandingScan:
                 )
             )
             continue
+        if top.name in VENDORS:
+            _scan_vendor_folder(scan, top)
+            continue
         if top.name not in sources:
             _refuse_all(
                 scan,
                 top,
-                f"lies in an unknown source folder '{top.name}' (known: {', '.join(sources)})",
+                f"lies in an unknown source folder '{top.name}' (known: {', '.join(sources)}; "
+                f"vendors: {', '.join(VENDORS)})",
             )
             continue
         entities_here = sorted(e.name for e in ENTITIES if e.source == top.name)
         for second in sorted(top.iterdir()):
             entity = by_folder.get((top.name, second.name))
+            vendor = scan.systems.adapter_for_entity(second.name)
+            if entity is not None and second.is_dir() and vendor is not None:
+                _refuse_all(
+                    scan,
+                    second,
+                    f"delivers {entity.name} natively, but the source-systems file says "
+                    f"{entity.source} comes from {vendor.vendor}, whose adapter delivers "
+                    f"{entity.name}; remove the file or set '{entity.source}: {{vendor: native}}'",
+                    entity,
+                )
+                continue
             if entity is not None and second.is_dir():
                 for path in sorted(second.iterdir()):
                     before = len(scan.extracts)

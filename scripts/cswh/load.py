@@ -67,6 +67,7 @@ from cswh.raw_schema import (
     raw_table,
     raw_table_ddl,
 )
+from cswh.vendors import loading as vendor_loading
 
 # Test hooks: crash the process after a file's rows are inserted but before its commit (to prove
 # a half-loaded file leaves nothing behind), or right after its commit (to leave committed rows
@@ -128,6 +129,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str = ""
+    rows_skipped: int = 0  # vendor rows skipped with a counted reason (native files: 0)
 
 
 @dataclass
@@ -454,7 +456,7 @@ def _field(name: str) -> str:
     return _identifier(name)
 
 
-def _normalised_sql(entity: Entity, relation: str) -> str:
+def _normalised_sql(entity: Entity, relation: str, extra: tuple[str, ...] = ()) -> str:
     """Every field trimmed, and empty (or whitespace-only) fields null: blank is missing."""
     trimmed = _sql_string(TRIMMED_CHARACTERS)
     # Trimming a character set costs several times a regex test on values that need none (most).
@@ -465,7 +467,8 @@ def _normalised_sql(entity: Entity, relation: str) -> str:
         f"else nullif({_identifier(name)}, '') end as {_identifier(name)}"
         for name in entity.column_names
     )
-    return f"select {fields}, _source_row_number from {relation}"
+    passed = ", ".join(("_source_row_number", *extra))
+    return f"select {fields}, {passed} from {relation}"
 
 
 def _column_problem(column: Column, future_limit: datetime | None = None) -> str:
@@ -621,8 +624,12 @@ def _checked_relation_sql(
     relation: str,
     future_limit: datetime | None = None,
     unchecked_references: frozenset[str] = frozenset(),
+    extra: tuple[str, ...] = (),
 ) -> str:
-    """Rows of ``relation`` with a ``_problems`` column: null for a good row."""
+    """Rows of ``relation`` with a ``_problems`` column: null for a good row.
+
+    ``extra``: columns of ``relation`` passed through unchecked (a mapped vendor row's lineage).
+    """
     problems = ", ".join(
         _column_problem(
             column,
@@ -635,7 +642,7 @@ def _checked_relation_sql(
     key = ", ".join(_identifier(k) for k in entity.key)
     all_columns = ", ".join(_identifier(c) for c in entity.column_names)
     return f"""
-        with normalised as ({_normalised_sql(entity, relation)}),
+        with normalised as ({_normalised_sql(entity, relation, extra)}),
         referenced as (
             select source.*, concat_ws('; ', {references}) as _reference_problems
             from normalised as source {joins}
@@ -679,9 +686,10 @@ def _insert_rows(
     connection: duckdb.DuckDBPyConnection,
     entity: Entity,
     load_id: str,
-    source_file: str,
+    source_file: str | None,
     loaded_at: datetime,
 ) -> int:
+    """Insert the good rows of ``_checked``; ``source_file`` None: each row's ``_source_file``."""
     typed = ", ".join(
         f"{_typed_value(c, _field(c.name))} as {_identifier(c.name)}" for c in entity.columns
     )
@@ -692,10 +700,10 @@ def _insert_rows(
     connection.execute(
         f"""
         insert into {raw_table(entity)} ({target_columns})
-        select {typed}, ?, _source_row_number, ?, ?
+        select {typed}, {"_source_file" if source_file is None else "?"}, _source_row_number, ?, ?
         from _checked where _problems is null
         """,
-        [source_file, load_id, loaded_at],
+        ([] if source_file is None else [source_file]) + [load_id, loaded_at],
     )
     return connection.execute("select count(*) from _checked where _problems is null").fetchone()[0]
 
@@ -756,7 +764,8 @@ def _audit(
 ) -> None:
     """One audit row per file and load; ``sha256`` is empty for a file that was never read."""
     connection.execute(
-        f"insert into {LOAD_AUDIT_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {LOAD_AUDIT_TABLE} ({', '.join(AUDIT_COLUMNS)}) "
+        f"values ({', '.join('?' for _ in AUDIT_COLUMNS)})",
         [
             load_id,
             source_file,
@@ -771,8 +780,27 @@ def _audit(
             result.message,
             started_at,
             _utc_now(),
+            result.rows_skipped,
         ],
     )
+
+
+AUDIT_COLUMNS = (
+    "load_id",
+    "source_file",
+    "source_system",
+    "entity",
+    "content_sha256",
+    "file_bytes",
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "status",
+    "message",
+    "started_at",
+    "finished_at",
+    "rows_skipped",
+)
 
 
 def _utc_now() -> datetime:
@@ -796,6 +824,7 @@ def load_file(
     now: datetime | None = None,
     work_dir: Path | None = None,
     records_hook: RecordsHook | None = None,
+    vendor_delivered: frozenset[str] = frozenset(),
 ) -> FileResult:
     """Load one file in one transaction; ``now`` (UTC) is the load time the future check uses.
 
@@ -804,7 +833,15 @@ def load_file(
     if work_dir is None:
         with tempfile.TemporaryDirectory(prefix="cswh-load-") as temporary:
             return load_file(
-                connection, entity, path, load_id, landing_dir, now, Path(temporary), records_hook
+                connection,
+                entity,
+                path,
+                load_id,
+                landing_dir,
+                now,
+                Path(temporary),
+                records_hook,
+                vendor_delivered,
             )
     source_file = _relative_name(path, landing_dir)
     started_at = _utc_now()
@@ -831,7 +868,7 @@ def load_file(
         return result
     if records_hook is not None:
         records_hook(entity, source_file, table)
-    undelivered = _undelivered_parents(connection, entity, landing_dir)
+    undelivered = _undelivered_parents(connection, entity, landing_dir, vendor_delivered)
     _stage_checked_rows(connection, entity, table, future_limit(now), frozenset(undelivered))
     loaded_at = _utc_now()
     # The raw rows, quarantined rows and audit row of a file commit together or not at all.
@@ -873,7 +910,10 @@ def load_file(
 
 
 def _undelivered_parents(
-    connection: duckdb.DuckDBPyConnection, entity: Entity, landing_dir: Path
+    connection: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    landing_dir: Path,
+    vendor_delivered: frozenset[str] = frozenset(),
 ) -> dict[str, str]:
     """Foreign-key columns whose parent entity was never delivered: column -> parent.
 
@@ -887,7 +927,11 @@ def _undelivered_parents(
     undelivered: dict[str, str] = {}
     for column, (parent_name, _) in entity.references.items():
         parent = entities[parent_name]
-        if parent_name == entity.name or has_extract_files(landing_dir, parent):
+        if (
+            parent_name == entity.name
+            or parent_name in vendor_delivered
+            or has_extract_files(landing_dir, parent)
+        ):
             continue
         empty = connection.execute(
             f"select not exists (select 1 from {raw_table(parent)})"
@@ -983,26 +1027,67 @@ def load_landing(
     try:
         ensure_loader_tables(connection)
         _record_landing_problems(connection, result, scan.problems, landing_dir)
+        vendor_loads = vendor_loading.prepare_vendor_loads(
+            connection, scan, lambda path: _relative_name(path, landing_dir)
+        )
+        vendor_delivered = vendor_loading.vendor_delivered(vendor_loads)
+        by_entity: dict[str, list[Path]] = {}
+        for entity, path in scan.extracts:
+            by_entity.setdefault(entity.name, []).append(path)
+        total = len(scan.extracts) + len(vendor_loads)
+        done = 0
+        started_at = _utc_now()
         with tempfile.TemporaryDirectory(prefix=".cswh-load-", dir=warehouse.parent) as temporary:
-            for done, (entity, path) in enumerate(scan.extracts, start=1):
-                try:
-                    file_result = load_file(
-                        connection,
-                        entity,
-                        path,
-                        result.load_id,
-                        landing_dir,
-                        now=now,
-                        work_dir=Path(temporary),
-                        records_hook=records_hook,
+            for entity in vendor_loading.entities_in_load_order():
+                for path in by_entity.get(entity.name, []):
+                    try:
+                        file_result = load_file(
+                            connection,
+                            entity,
+                            path,
+                            result.load_id,
+                            landing_dir,
+                            now=now,
+                            work_dir=Path(temporary),
+                            records_hook=records_hook,
+                            vendor_delivered=vendor_delivered,
+                        )
+                    except (duckdb.Error, OSError) as error:
+                        if is_disk_full(error):
+                            raise disk_full(f"loading {path} into", warehouse) from error
+                        raise
+                    result.files.append(file_result)
+                    done += 1
+                    if progress:
+                        progress("load", done, total)
+                for vendor_load in vendor_loads:
+                    if not vendor_load.mapping:
+                        continue
+                    undelivered = _undelivered_parents(
+                        connection, entity, landing_dir, vendor_delivered
                     )
-                except (duckdb.Error, OSError) as error:
-                    if is_disk_full(error):
-                        raise disk_full(f"loading {path} into", warehouse) from error
-                    raise
-                result.files.append(file_result)
+                    try:
+                        vendor_loading.load_vendor_entity(
+                            connection,
+                            entity,
+                            vendor_load,
+                            result.load_id,
+                            _utc_now(),
+                            future_limit(now),
+                            frozenset(undelivered),
+                        )
+                    except (duckdb.Error, OSError) as error:
+                        if is_disk_full(error):
+                            where = f"loading {vendor_load.vendor} into"
+                            raise disk_full(where, warehouse) from error
+                        raise
+            for vendor_load in vendor_loads:
+                result.files += vendor_loading.finish_vendor_load(
+                    connection, vendor_load, result.load_id, started_at, _audit, FileResult
+                )
+                done += 1
                 if progress:
-                    progress("load", done, len(scan.extracts))
+                    progress("load", done, total)
     except OSError as error:
         if is_disk_full(error):  # the temporary folder itself could not be made
             raise disk_full("preparing the load of", warehouse) from error

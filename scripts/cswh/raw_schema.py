@@ -8,6 +8,10 @@ RAW_SCHEMA = "raw"
 LOADER_SCHEMA = "loader"
 LOAD_AUDIT_TABLE = f"{LOADER_SCHEMA}.load_audit"
 QUARANTINE_TABLE = f"{LOADER_SCHEMA}.quarantined_rows"
+# Vendor deliveries: which set of vendor files was mapped by which load, and how many contract
+# rows each vendor file gave each entity.
+VENDOR_BATCH_TABLE = f"{LOADER_SCHEMA}.vendor_batches"
+VENDOR_ROWS_TABLE = f"{LOADER_SCHEMA}.vendor_contract_rows"
 
 WAREHOUSE_TYPES = {
     "string": "varchar",
@@ -61,7 +65,26 @@ LOADER_DDL = (
     status varchar not null,
     message varchar,
     started_at timestamp not null,
-    finished_at timestamp not null
+    finished_at timestamp not null,
+    rows_skipped bigint
+)""",
+    # Added after the first release: warehouses made before it gain the column.
+    f"alter table {LOAD_AUDIT_TABLE} add column if not exists rows_skipped bigint",
+    f"""create table if not exists {VENDOR_BATCH_TABLE} (
+    vendor varchar not null,
+    batch_sha256 varchar not null,
+    load_id varchar not null,
+    files bigint not null,
+    loaded_at timestamp not null
+)""",
+    f"""create table if not exists {VENDOR_ROWS_TABLE} (
+    load_id varchar not null,
+    vendor varchar not null,
+    vendor_file varchar not null,
+    vendor_table varchar not null,
+    entity varchar not null,
+    rows_loaded bigint not null,
+    rows_quarantined bigint not null
 )""",
     f"""create table if not exists {QUARANTINE_TABLE} (
     load_id varchar not null,
