@@ -87,3 +87,57 @@ def assert_accounted(result: LoadResult) -> None:
             assert file.rows_read == (
                 file.rows_loaded + file.rows_skipped + file.rows_quarantined
             ), file
+
+
+def round_trip(
+    work: Path,
+    vendors: list[str],
+    scale: float = 0.03,
+    ignore: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, tuple[list[tuple], list[tuple]]]:
+    """Load one synthetic world natively and in the vendors' dialects, and compare raw tables.
+
+    Returns, per contract entity the vendors deliver, (rows only in the native load, rows only
+    in the dialect load), over the contract columns minus ``ignore[entity]`` (a documented
+    difference). Lineage columns (file, line, load) always differ and are not compared.
+    """
+    import shutil
+
+    from cswh.contracts import entity as contract_entity
+    from cswh.generate import generate_landing
+    from cswh.vendors.dialect import write_dialect_landing
+
+    ignore = ignore or {}
+    native = work / "native"
+    generate_landing(native, scale=scale, seed=7)
+    dialect = work / "dialect"
+    shutil.copytree(native, dialect)
+    write_dialect_landing(dialect, vendors)
+    warehouses = {}
+    for name, landing in (("native", native), ("dialect", dialect)):
+        result = load_landing(landing, work / f"{name}.duckdb", lock=False)
+        assert result.ok, [f for f in result.refused]
+        if name == "dialect":
+            assert_accounted(result)
+        warehouses[name] = work / f"{name}.duckdb"
+    differences: dict[str, tuple[list[tuple], list[tuple]]] = {}
+    connection = duckdb.connect(str(warehouses["native"]))
+    try:
+        connection.execute(f"attach '{warehouses['dialect']}' as dialect (read_only)")
+        produced = {e for v in vendors for e in make_adapter(v).produces}
+        for name in sorted(produced):
+            entity = contract_entity(name)
+            columns = ", ".join(c for c in entity.column_names if c not in ignore.get(name, ()))
+            table = f"raw.{entity.table_name}"
+            native_only = connection.execute(
+                f"select {columns} from {table} except all "
+                f"select {columns} from dialect.{table} order by all limit 20"
+            ).fetchall()
+            dialect_only = connection.execute(
+                f"select {columns} from dialect.{table} except all "
+                f"select {columns} from {table} order by all limit 20"
+            ).fetchall()
+            differences[name] = (native_only, dialect_only)
+    finally:
+        connection.close()
+    return differences
