@@ -117,6 +117,14 @@ def _report_load(result: LoadResult) -> None:
             print(f"warning: {file.path}: {file.message}", file=sys.stderr)
     for file in result.refused:
         print(f"error: {file.path}: refused: {file.message}", file=sys.stderr)
+    for file in loaded:
+        if file.entity and "." in file.entity:  # a vendor table: say what its rows became
+            print(
+                f"{file.entity} {file.path.name}: read {file.rows_read:,}, mapped "
+                f"{file.rows_loaded:,}, skipped {file.rows_skipped:,}, quarantined "
+                f"{file.rows_quarantined:,}" + (f" ({file.message})" if file.message else "")
+            )
+    skipped_rows = result.total("rows_skipped")
     names = ", ".join(sorted(f.path.name for f in result.ignored)[:3])
     more = ", ..." if len(result.ignored) > 3 else ""
     ignored = (
@@ -129,6 +137,7 @@ def _report_load(result: LoadResult) -> None:
         f"{len(result.refused)} refused{ignored}; rows read {result.total('rows_read'):,}, "
         f"loaded {result.total('rows_loaded'):,}, quarantined "
         f"{result.total('rows_quarantined'):,}"
+        + (f", skipped by vendor adapters {skipped_rows:,}" if skipped_rows else "")
     )
 
 

@@ -109,6 +109,11 @@ HIDDEN_MESSAGE = (
 )
 
 
+# dlt's filesystem destination marks a dataset folder with an empty file of this name.
+DLT_DATASET_MARKER = "init"
+DLT_MARKER_MESSAGE = "dlt's dataset marker file, not loaded"
+
+
 def _files_under(folder: Path) -> list[Path]:
     """Every file, link and special file below ``folder`` (links to folders are not followed)."""
     found: list[Path] = []
@@ -188,6 +193,8 @@ def _scan_vendor_folder(scan: LandingScan, top: Path) -> None:
     for second in sorted(top.iterdir()):
         if _is_hidden(second):
             scan.problems.append(LandingProblem(second, HIDDEN_MESSAGE, True))
+        elif second.name == DLT_DATASET_MARKER and second.is_file():
+            scan.problems.append(LandingProblem(second, DLT_MARKER_MESSAGE, True))
         elif not second.is_dir():
             scan.problems.append(
                 LandingProblem(

@@ -227,3 +227,23 @@ def test_an_unknown_table_folder_is_refused(stand_in, tmp_path):
 def test_a_bad_source_systems_file_names_the_fix(stand_in, document, message):
     with pytest.raises(SourceSystemsError, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_source_systems(document, None)
+
+
+def test_airbyte_wrapped_records_are_read_from_their_data():
+    line = json.dumps({"_airbyte_ab_id": "x", "_airbyte_data": {"id": "a1", "name": "Acme"}})
+    (row,) = parse_vendor_file(COMPANIES, "f", line.encode(), "jsonl").rows
+    assert (row["id"], row["name"]) == ("a1", "Acme")
+
+
+def test_dlt_metadata_beside_the_tables_is_ignored(stand_in, tmp_path):
+    result, _ = load_vendor_landing(
+        tmp_path,
+        {
+            "segment/companies/1700000000.123.csv": CSV,
+            "segment/init": "",
+            "segment/_dlt_loads/1700000000.jsonl": "{}\n",
+        },
+        {"crm": {"vendor": "segment"}},
+    )
+    assert result.ok, result.refused
+    assert len(result.ignored) >= 2

@@ -59,6 +59,7 @@ TRIMMED = " \t\n\r\f\v\u00a0\ufeff"
 # Columns ELT tools add to every table. A row Fivetran marks deleted no longer exists in the
 # source, so adapters skip it (a table that models deletion itself, like tickets, reads it).
 FIVETRAN_DELETED = "_fivetran_deleted"
+AIRBYTE_DATA = "_airbyte_data"
 TRUE_TEXTS = frozenset({"true", "t", "1", "yes", "y"})
 FALSE_TEXTS = frozenset({"false", "f", "0", "no", "n"})
 
@@ -259,6 +260,10 @@ def _parse_jsonl(table: VendorTable, file: str, content: bytes) -> ParsedFile:
         if not isinstance(record, dict):
             parsed.unreadable.append((number, "is not a JSON object", raw_line[:500]))
             continue
+        if isinstance(record.get(AIRBYTE_DATA), dict):
+            # Airbyte's file destinations wrap each record: its fields are inside, and the
+            # wrapper's own fields (_airbyte_ab_id, _airbyte_emitted_at) are metadata.
+            record = record[AIRBYTE_DATA]
         if lookup is None:
             lookup = {normalise_header(n): c for n, c in _aliases(table).items()}
         values: dict[str, str | None] = {}
