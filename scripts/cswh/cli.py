@@ -418,9 +418,10 @@ def add_generate(commands: Subcommands) -> None:
     sub.add_argument(
         "--dialect",
         type=_dialect,
-        default=[],
+        default=None,
         help="deliver the same world in vendor shapes, e.g. stripe,zendesk,hubspot,segment "
-        "(vendors: " + ", ".join(VENDORS) + "); writes <landing>/_source_systems.yml",
+        "(vendors: " + ", ".join(VENDORS) + "); writes <landing>/_source_systems.yml "
+        "(default: all native)",
     )
     sub.add_argument(
         "--end-date",

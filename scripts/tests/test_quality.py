@@ -133,7 +133,7 @@ def test_row_count_drop_against_previous_load(tmp_path: Path) -> None:
         connection.execute(statement)
     audit = (
         "insert into loader.load_audit "
-        "values (?, ?, 'support_desk', ?, 'sha', 1, ?, ?, 0, ?, '', ?, ?)"
+        "values (?, ?, 'support_desk', ?, 'sha', 1, ?, ?, 0, ?, '', ?, ?, 0)"
     )
     for source_file, rows, status, at in [
         ("tickets__2026-10-30.csv", 9, "loaded", "2026-10-30 01:00:00"),
