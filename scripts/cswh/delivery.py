@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from cswh.contracts import ENTITIES, SOURCES
-from cswh.raw_schema import LOAD_AUDIT_TABLE, raw_table
+from cswh.raw_schema import LOAD_AUDIT_TABLE, VENDOR_ROWS_TABLE, raw_table
 
 MART_FOLDER = "models/marts/"
 
@@ -34,6 +34,7 @@ class TableDelivery:
     entity: str
     files: int
     rows: int
+    vendors: tuple[str, ...] = ()  # vendors whose adapters delivered rows of this table
 
     @property
     def delivered(self) -> bool:
@@ -62,12 +63,28 @@ def table_deliveries(connection: duckdb.DuckDBPyConnection) -> list[TableDeliver
             """
         ).fetchall()
     )
+    vendors: dict[str, list[str]] = defaultdict(list)
+    schema, table = VENDOR_ROWS_TABLE.split(".")
+    has_vendor_rows = connection.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0]
+    if has_vendor_rows:
+        for entity_name, vendor in connection.execute(
+            f"select distinct entity, vendor from {VENDOR_ROWS_TABLE} where rows_loaded > 0 "
+            "order by 1, 2"
+        ).fetchall():
+            vendors[entity_name].append(vendor)
     deliveries = []
     for entity in ENTITIES:
         rows = connection.execute(f"select count(*) from {raw_table(entity)}").fetchone()[0]
         deliveries.append(
             TableDelivery(
-                entity.source, entity.name, files.get(f"{entity.source}.{entity.name}", 0), rows
+                entity.source,
+                entity.name,
+                files.get(f"{entity.source}.{entity.name}", 0),
+                rows,
+                tuple(vendors.get(entity.name, ())),
             )
         )
     return deliveries
@@ -114,6 +131,11 @@ def source_lines(deliveries: list[TableDelivery]) -> list[str]:
                 line += f"; header-only: {_names(header_only)}"
             if missing:
                 line += f"; not delivered: {_names(missing)}"
+        vendors = sorted({v for t in tables if t.delivered for v in t.vendors})
+        if vendors:
+            native = [t.entity for t in tables if t.delivered and not t.vendors]
+            line += f" (from {' and '.join(vendors)}"
+            line += f"; native: {_names(native)})" if native else ")"
         lines.append(line)
     return lines
 

@@ -247,3 +247,32 @@ def test_dlt_metadata_beside_the_tables_is_ignored(stand_in, tmp_path):
     )
     assert result.ok, result.refused
     assert len(result.ignored) >= 2
+
+
+def test_the_run_summary_names_the_vendor_of_each_source():
+    from cswh.contracts import ENTITIES
+    from cswh.delivery import TableDelivery, source_lines
+
+    deliveries = [
+        TableDelivery(
+            e.source,
+            e.name,
+            0,
+            5,
+            ("stripe",) if e.source == "billing" and e.name != "exchange_rates" else (),
+        )
+        for e in ENTITIES
+    ]
+    lines = source_lines(deliveries)
+    assert "billing: all 7 tables delivered (from stripe; native: exchange_rates)" in lines
+    assert "crm: all 9 tables delivered" in lines
+
+
+def test_the_load_says_which_vendor_delivered_an_entity(stand_in, tmp_path):
+    from cswh.delivery import warehouse_deliveries
+
+    _, warehouse = load_vendor_landing(
+        tmp_path, {"segment/companies/c.csv": CSV}, {"crm": {"vendor": "segment"}}
+    )
+    accounts = next(d for d in warehouse_deliveries(warehouse) if d.entity == "accounts")
+    assert (accounts.rows, accounts.vendors) == (1, ("segment",))
