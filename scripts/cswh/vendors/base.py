@@ -494,6 +494,11 @@ class Adapter:
             option.name: settings.get(option.name, option.default) for option in self.options
         }
 
+    def identity(self) -> dict[str, Any]:
+        """What, beyond the files and settings, decides the mapping (e.g. the content of a
+        mapping file a setting names): a change maps the vendor's files again."""
+        return {}
+
     def table(self, name: str) -> VendorTable | None:
         return next((t for t in self.tables if t.name == name), None)
 

@@ -82,6 +82,7 @@ def _batch_sha256(adapter: Adapter, files: list[VendorFile]) -> str:
     identity = {
         "vendor": adapter.vendor,
         "settings": adapter.settings,
+        "identity": adapter.identity(),
         "files": sorted((f.source_file, f.snapshot.sha256) for f in files if f.snapshot),
     }
     return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()
