@@ -505,7 +505,9 @@ class Adapter:
     def map(self, rows: dict[str, list[VendorRow]], batch: MappedBatch) -> None:
         raise NotImplementedError
 
-    def write_dialect(self, native: NativeWorld, out_dir: Path) -> None:
+    def write_dialect(self, native: NativeWorld, out_dir: Path) -> dict[str, Any] | None:
+        """Write the native world's rows of ``produces`` as this vendor's tables; return the
+        settings the world needs beyond the defaults (what a team would configure), if any."""
         raise NotImplementedError
 
 

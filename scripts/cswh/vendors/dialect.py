@@ -39,10 +39,10 @@ def write_dialect_landing(landing: Path, vendors: list[str]) -> dict[str, int]:
     for vendor in vendors:
         adapter = make_adapter(vendor)
         out_dir = landing / vendor
-        adapter.write_dialect(native, out_dir)
+        world_settings = adapter.write_dialect(native, out_dir) or {}
         for entity in adapter.produces:
             native.remove(entity)
         written[vendor] = sum(1 for path in out_dir.rglob("*") if path.is_file())
-        systems[adapter.source_system] = {"vendor": vendor, **adapter.settings}
+        systems[adapter.source_system] = {"vendor": vendor, **adapter.settings, **world_settings}
     write_source_systems(landing / SOURCE_SYSTEMS_FILE, systems)
     return written
