@@ -1,6 +1,6 @@
 """Loader: check extract files against their contracts and load them into the raw schema.
 
-Guarantees (each has a test; the README's loader table lists them):
+Guarantees (each has a test; docs/loading.md's loader table lists them):
 - every data row read from a file is either loaded into ``raw`` or written to the quarantine table
   with its reason, and the load-audit table says how many of each;
 - every path under the landing folder is accounted for: an extract is loaded, skipped (content
