@@ -3,7 +3,7 @@
     the column must exist in `to`.`field`. While the parent model is empty (its source table
     never delivered a row) a reference cannot be told from a source not connected yet, so nothing
     fails — the same rule as the loader, which checks a foreign key only once its parent entity
-    was delivered (DECISIONLOG.md, issue 6 and partial worlds).
+    was delivered (DECISIONLOG.md, "Partial worlds").
 
     data_tests:
       - relationships_where_parent_delivered:
