@@ -72,23 +72,42 @@ class ExtractChecks:
 
     Called by the loader for every new file with its parsed records, so the suites see the same
     rows as the loader (a Latin-1 cell or an empty file gives the loader's outcome, not a crash).
-    A suite that cannot run is a warning: the loader's own checks still decide.
+    Each file is compared with what the published warehouse holds for its entity (drift); the
+    contract itself is the loader's. A suite that cannot run is a warning: the loader decides.
     """
 
-    def __init__(self, quality_dir: Path, run_id: str) -> None:
+    def __init__(self, quality_dir: Path, run_id: str, published: Path | None = None) -> None:
         self.quality_dir = quality_dir
         self.run_id = run_id
+        self.published = published
         self.results: list = []
         self.warnings: list[str] = []
+        self._filled_shares: dict[str, dict[str, float]] = {}
+
+    def _baseline(self, entity: Entity) -> dict[str, float]:
+        from cswh import quality
+
+        if self.published is None:
+            return {}
+        if entity.name not in self._filled_shares:
+            self._filled_shares[entity.name] = quality.published_filled_shares(
+                self.published, entity
+            )
+        return self._filled_shares[entity.name]
 
     def __call__(self, entity: Entity, source_file: str, records: pa.Table) -> None:
         from cswh import quality
 
         try:
+            filled_shares = self._baseline(entity)
+            if not filled_shares:
+                return  # nothing published to compare with
             frame = quality.frame_from_records(entity, records)
-            self.results.append(
-                quality.validate_extract(entity, frame, self.quality_dir, self.run_id)
+            result = quality.validate_extract(
+                entity, frame, self.quality_dir, self.run_id, filled_shares=filled_shares
             )
+            if result is not None:
+                self.results.append(result)
         except Exception as error:  # a quality check must never stop the load
             if is_disk_full(error):
                 raise disk_full("writing Great Expectations results", self.quality_dir) from error
@@ -248,7 +267,9 @@ def _run_locked(
 
     candidate = prepare_candidate(published)
     run_id = quality.new_run_id()
-    extract_checks = ExtractChecks(quality_dir, run_id) if quality_dir is not None else None
+    extract_checks = (
+        ExtractChecks(quality_dir, run_id, published) if quality_dir is not None else None
+    )
     load = load_landing(
         landing, candidate, progress=progress, records_hook=extract_checks, lock=False
     )
@@ -300,6 +321,9 @@ def _run_locked(
             quality.validate_marts(
                 candidate, quality_dir, run_id, quality.published_row_counts(published)
             )
+        )
+        warnings += quality.failed_checks(
+            quality.mart_drift(candidate, published, quality_dir, run_id)
         )
         data_docs = quality.build_data_docs(quality_dir)
         if mart_failures:

@@ -1,27 +1,24 @@
-"""Great Expectations quality gates: raw extracts before load, key marts after ``dbt build``.
+"""Great Expectations: what changed between publishes -- drift and volume -- and the data docs.
 
-Why both: the loader already refuses unreadable files and quarantines rows whose fields do not
-parse, but it accepts a file whose keys repeat, whose category columns drift or whose row count
-collapses. Extract suites catch that before the rows reach ``raw``; mart suites catch model bugs
-(negative MRR, churned accounts still billing) before anyone reads the marts.
+Each check lives in one place. The loader enforces the row contract (types, keys, required
+fields, allowed values, ranges) and quarantines what breaks it; dbt tests the invariants of the
+models (keys, relationships, identities such as the MRR waterfall, score ranges). This module
+repeats neither: it compares each delivery and each candidate build with what was published
+before, which no row-level or model-level test can see.
 
-Suites are built from ``cswh.contracts`` so they follow the contract: key columns not null and
-(compound) unique, required columns not null, ``allowed_values`` in set, ``min_value`` /
-``max_value`` ranges. GX's SQL data source does not work with DuckDB as released, so every suite
-validates a pandas DataFrame (files read with pandas, marts read read-only from DuckDB).
+* Extract suites (before load, warnings): an optional column that was usually filled in the
+  published raw rows and is now mostly empty (a field renamed or dropped in an export passes
+  the contract row by row), and, when the caller passes ``previous_rows`` for a file it knows is
+  a full extract, a row count collapsing against the previous load (see
+  :func:`previous_load_rows`: the entity's latest ``loaded`` audit row, excluding the file
+  checked). A first delivery has nothing to compare with and runs no suite.
+* Mart volume suites (gates: a failure blocks the publish): key marts must not lose more than
+  5 % of the rows published before.
+* Mart drift suites (warnings for a reviewer): closed months' total MRR restated beyond 0.5 %,
+  or the newest week's mean health score moving more than 10 points.
 
-Row count against the previous load ("previous" is decided here): the previous load of an entity
-is the most recent row of ``loader.load_audit`` for that entity with ``status = 'loaded'``
-(latest ``finished_at``), excluding the file being checked, read from the warehouse read-only.
-Refused and skipped files never count. Its ``rows_read`` is the baseline; the new file fails when
-it holds fewer than ``(1 - max_row_drop) * baseline`` rows (default drop 50 %). The landing folder
-does not say whether a file is a full extract or a change-only delta (both are named
-``<entity>__<date>``), and a delta is always far smaller than the full extract before it, so the
-check runs only when the caller passes ``previous_rows`` -- i.e. for files it knows are full
-extracts. Use :func:`previous_load_rows` to get the baseline. Files validated in one run before
-any of them is loaded all compare with the last *loaded* file.
-
-Everything a run produces goes under a caller-given ``quality_dir``:
+GX's SQL data source does not work with DuckDB as released, so every suite validates a pandas
+DataFrame (warehouses opened read-only). Everything a run produces goes under ``quality_dir``:
 
 * ``<quality_dir>/runs/<run_id>/<suite>.json`` -- our own summary per suite and run,
 * ``<quality_dir>/gx/`` -- the file-mode GX project (suites, validation results),
@@ -44,9 +41,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from cswh.contracts import TOUCH_TIERS, Entity
+from cswh.contracts import Entity
 from cswh.load import TRIMMED_CHARACTERS, read_records
-from cswh.raw_schema import LOAD_AUDIT_TABLE
+from cswh.raw_schema import LOAD_AUDIT_TABLE, raw_table
 
 # GX reports usage to a remote service unless told not to; the warehouse runs offline.
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -59,13 +56,21 @@ DEFAULT_MAX_ROW_DROP = 0.5
 # Marts hold history, so a candidate may lose only a few rows against the published warehouse
 # (a corrected extract can merge duplicates); losing more means data went missing.
 DEFAULT_MAX_MART_ROW_DROP = 0.05
+# An optional column filled in at least this share of the published rows is judged for drift,
+# and warns when a new file fills it in more than this much less often.
+MIN_FILLED_SHARE_JUDGED = 0.5
+DEFAULT_MAX_FILL_DROP = 0.3
+# Fewer published rows than this say too little about how full a column usually is.
+MIN_BASELINE_ROWS = 50
+# Between publishes: a closed month's total MRR may move by 0.5 % before a reviewer is told,
+# the newest week's mean health score by 10 points.
+DEFAULT_MAX_RESTATED_SHARE = 0.005
+DEFAULT_MAX_HEALTH_SHIFT = 10.0
 DATASOURCE_NAME = "cswh_frames"
 DATA_DOCS_SITE = "cswh_site"
 GX_PROJECT_DIR = "gx"
 RUNS_DIR = "runs"
 DATA_DOCS_DIR = "data_docs"
-LIFECYCLE_STAGES = ("trial", "onboarding", "active", "churned", "prospect")
-ESCALATION_TYPES = ("trouble", "opportunity")
 NUMERIC_TYPES = ("integer", "decimal", "rate")
 # How many unexpected values to keep per expectation in the run JSON.
 PARTIAL_UNEXPECTED = 5
@@ -268,32 +273,25 @@ def extract_suite_name(entity: Entity) -> str:
 
 
 def extract_expectations(
-    entity: Entity, previous_rows: int | None = None, max_row_drop: float = DEFAULT_MAX_ROW_DROP
+    entity: Entity,
+    previous_rows: int | None = None,
+    max_row_drop: float = DEFAULT_MAX_ROW_DROP,
+    filled_shares: dict[str, float] | None = None,
+    max_fill_drop: float = DEFAULT_MAX_FILL_DROP,
 ) -> list[Any]:
-    """The contract as expectations, plus the row-count floor when a baseline is given."""
+    """Drift and volume against earlier loads; the contract itself is the loader's job.
+
+    ``filled_shares`` (see :func:`published_filled_shares`) gives, per optional column, the share
+    of rows that had a value in what was published. A column that was usually filled and is now
+    mostly empty is the mark of a renamed or dropped field in an export: each row still passes
+    the contract (the column is optional), so only a comparison with the past can see it.
+    """
     expectations: list[Any] = []
-    not_null = list(entity.key) + [
-        c.name for c in entity.columns if c.required and c.name not in entity.key
-    ]
-    for name in not_null:
-        expectations.append(gx.expectations.ExpectColumnValuesToNotBeNull(column=name))
-    if len(entity.key) == 1:
-        expectations.append(gx.expectations.ExpectColumnValuesToBeUnique(column=entity.key[0]))
-    else:
-        expectations.append(
-            gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=list(entity.key))
-        )
-    for column in entity.columns:
-        if column.allowed_values is not None:
+    for name, share in sorted((filled_shares or {}).items()):
+        if share >= MIN_FILLED_SHARE_JUDGED:
             expectations.append(
-                gx.expectations.ExpectColumnValuesToBeInSet(
-                    column=column.name, value_set=list(column.allowed_values)
-                )
-            )
-        if column.min_value is not None or column.max_value is not None:
-            expectations.append(
-                gx.expectations.ExpectColumnValuesToBeBetween(
-                    column=column.name, min_value=column.min_value, max_value=column.max_value
+                gx.expectations.ExpectColumnValuesToNotBeNull(
+                    column=name, mostly=round(max(share - max_fill_drop, 0.0), 4)
                 )
             )
     if previous_rows is not None and previous_rows > 0:
@@ -302,6 +300,32 @@ def extract_expectations(
         floor = math.ceil(previous_rows * (1 - max_row_drop))
         expectations.append(gx.expectations.ExpectTableRowCountToBeBetween(min_value=floor))
     return expectations
+
+
+def optional_columns(entity: Entity) -> list[str]:
+    return [c.name for c in entity.columns if not c.required and c.name not in entity.key]
+
+
+def published_filled_shares(
+    published: Path, entity: Entity, min_rows: int = MIN_BASELINE_ROWS
+) -> dict[str, float]:
+    """Per optional column, the share of the published raw rows holding a value; empty without
+    a published warehouse, the table, or at least ``min_rows`` rows (too few to judge drift)."""
+    columns = optional_columns(entity)
+    if not columns or not Path(published).exists():
+        return {}
+    connection = duckdb.connect(str(published), read_only=True)
+    try:
+        counts = ", ".join(f'count("{name}")' for name in columns)
+        try:
+            row = connection.sql(f"select count(*), {counts} from {raw_table(entity)}").fetchone()
+        except duckdb.Error:
+            return {}  # an entity never delivered has no raw table yet
+    finally:
+        connection.close()
+    if row is None or row[0] < min_rows:
+        return {}
+    return {name: row[i + 1] / row[0] for i, name in enumerate(columns)}
 
 
 def frame_from_records(entity: Entity, records: pa.Table) -> pd.DataFrame:
@@ -333,12 +357,18 @@ def validate_extract(
     run_id: str,
     previous_rows: int | None = None,
     max_row_drop: float = DEFAULT_MAX_ROW_DROP,
-) -> SuiteResult:
-    """Run the ``extract_<entity>`` suite on one file's rows before it is loaded.
+    filled_shares: dict[str, float] | None = None,
+) -> SuiteResult | None:
+    """Run the ``extract_<entity>`` suite on one file's rows before it is loaded; None when
+    there is nothing to compare with yet (a first delivery).
 
     Pass ``previous_rows`` (see :func:`previous_load_rows`) only for full extracts.
     """
-    expectations = extract_expectations(entity, previous_rows, max_row_drop)
+    expectations = extract_expectations(
+        entity, previous_rows, max_row_drop, filled_shares=filled_shares
+    )
+    if not expectations:
+        return None
     return _run_suite(Path(quality_dir), extract_suite_name(entity), expectations, frame, run_id)
 
 
@@ -372,84 +402,94 @@ def previous_load_rows(
 
 
 @dataclass(frozen=True)
-class MartCheck:
-    """One mart suite: the query giving its frame and the expectations on it."""
+class MartVolumeCheck:
+    """A mart whose row count must not collapse against the published warehouse."""
 
     suite: str
-    query: str
-    expectations: tuple[Any, ...]
-    # False where the frame may legitimately shrink (e.g. churned accounts that come back).
-    compare_row_count: bool = True
+    relation: str
+    key: str
 
 
-def mart_checks() -> list[MartCheck]:
-    """The mart suites; built per call because GX expectation objects are mutable."""
-    e = gx.expectations
-    return [
-        MartCheck(
-            "mart_fct_account_mrr_monthly",
-            "select account_month_id, mrr from marts.fct_account_mrr_monthly",
-            (
-                e.ExpectColumnValuesToNotBeNull(column="account_month_id"),
-                e.ExpectColumnValuesToBeUnique(column="account_month_id"),
-                e.ExpectColumnValuesToBeBetween(column="mrr", min_value=0),
-            ),
-        ),
-        MartCheck(
-            "mart_dim_accounts",
-            "select account_id, touch_tier, lifecycle_stage, mrr from marts.dim_accounts",
-            (
-                e.ExpectColumnValuesToNotBeNull(column="account_id"),
-                e.ExpectColumnValuesToBeUnique(column="account_id"),
-                e.ExpectColumnValuesToBeInSet(column="touch_tier", value_set=list(TOUCH_TIERS)),
-                e.ExpectColumnValuesToBeInSet(
-                    column="lifecycle_stage", value_set=list(LIFECYCLE_STAGES)
-                ),
-            ),
-        ),
-        # A derived frame rather than a row_condition: plain and stable across GX versions.
-        MartCheck(
-            "mart_churned_accounts_zero_mrr",
-            "select account_id, mrr from marts.dim_accounts where lifecycle_stage = 'churned'",
-            (e.ExpectColumnValuesToBeBetween(column="mrr", min_value=0, max_value=0),),
-            compare_row_count=False,
-        ),
-        MartCheck(
-            "mart_fct_escalations",
-            "select escalation_id, escalation_type from marts.fct_escalations",
-            (
-                e.ExpectColumnValuesToNotBeNull(column="escalation_id"),
-                e.ExpectColumnValuesToBeUnique(column="escalation_id"),
-                e.ExpectColumnValuesToBeInSet(
-                    column="escalation_type", value_set=list(ESCALATION_TYPES)
-                ),
-            ),
-        ),
-        MartCheck(
-            "mart_rpt_mrr_waterfall",
-            "select month_start_date, closing_mrr from marts.rpt_mrr_waterfall",
-            (e.ExpectColumnValuesToBeBetween(column="closing_mrr", min_value=0),),
-        ),
-        MartCheck(
-            "mart_fct_account_health_weekly",
-            "select account_week_id, health_score from marts.fct_account_health_weekly",
-            (e.ExpectColumnValuesToBeBetween(column="health_score", min_value=0, max_value=100),),
-        ),
-    ]
+# Marts hold history, so between two publishes they only grow, or shrink a little when a
+# corrected extract merges duplicates. (Keys, ranges and allowed values are dbt tests.)
+MART_VOLUME_CHECKS = (
+    MartVolumeCheck(
+        "mart_fct_account_mrr_monthly", "marts.fct_account_mrr_monthly", "account_month_id"
+    ),
+    MartVolumeCheck("mart_dim_accounts", "marts.dim_accounts", "account_id"),
+    MartVolumeCheck("mart_fct_escalations", "marts.fct_escalations", "escalation_id"),
+    MartVolumeCheck("mart_rpt_mrr_waterfall", "marts.rpt_mrr_waterfall", "month_start_date"),
+    MartVolumeCheck(
+        "mart_fct_account_health_weekly", "marts.fct_account_health_weekly", "account_week_id"
+    ),
+)
+
+CLOSED_MONTHS_SUITE = "drift_closed_months_mrr"
+HEALTH_SHIFT_SUITE = "drift_health_score_mean"
+
+# Closed months' MRR per month, published beside candidate. The published warehouse's last
+# month may still move (late deliveries for it are normal); every month before it is closed.
+CLOSED_MONTHS_QUERY = """
+with published as (
+    select month_start_date, sum(mrr) as mrr
+    from published.marts.fct_account_mrr_monthly
+    group by month_start_date
+),
+candidate as (
+    select month_start_date, sum(mrr) as mrr
+    from candidate.marts.fct_account_mrr_monthly
+    group by month_start_date
+)
+select
+    published.month_start_date,
+    cast(published.mrr as double) as published_mrr,
+    cast(candidate.mrr as double) as candidate_mrr,
+    case
+        when published.mrr = 0 then case when candidate.mrr = 0 then 0.0 else 1.0 end
+        else cast(abs(candidate.mrr - published.mrr) / published.mrr as double)
+    end as restated_share
+from published
+inner join candidate on published.month_start_date = candidate.month_start_date
+where published.month_start_date < (select max(month_start_date) from published)
+order by published.month_start_date
+"""
+
+# The mean health score of the newest week in each warehouse: the score is a weighted average
+# of slow-moving indicators, so a large jump between two publishes means a broken input.
+HEALTH_SHIFT_QUERY = """
+with published as (
+    select avg(health_score) as mean_score
+    from published.marts.fct_account_health_weekly
+    where week_start_date = (
+        select max(week_start_date) from published.marts.fct_account_health_weekly
+    )
+),
+candidate as (
+    select avg(health_score) as mean_score
+    from candidate.marts.fct_account_health_weekly
+    where week_start_date = (
+        select max(week_start_date) from candidate.marts.fct_account_health_weekly
+    )
+)
+select
+    published.mean_score as published_mean_score,
+    candidate.mean_score as candidate_mean_score,
+    candidate.mean_score - published.mean_score as mean_score_shift
+from published cross join candidate
+where published.mean_score is not null and candidate.mean_score is not null
+"""
 
 
 def published_row_counts(published: Path) -> dict[str, int]:
-    """Rows per mart suite in the published warehouse, read-only; empty when there is none."""
+    """Rows per mart volume suite in the published warehouse, read-only; empty without one."""
     if not Path(published).exists():
         return {}
     counts: dict[str, int] = {}
     connection = duckdb.connect(str(published), read_only=True)
     try:
-        for check in mart_checks():
-            if not check.compare_row_count:
-                continue
+        for check in MART_VOLUME_CHECKS:
             try:
-                row = connection.sql(f"select count(*) from ({check.query})").fetchone()
+                row = connection.sql(f"select count(*) from {check.relation}").fetchone()
             except duckdb.Error:
                 continue  # a mart new in this release has no baseline
             counts[check.suite] = int(row[0]) if row else 0
@@ -465,34 +505,83 @@ def validate_marts(
     baseline_counts: dict[str, int] | None = None,
     max_row_drop: float = DEFAULT_MAX_MART_ROW_DROP,
 ) -> list[SuiteResult]:
-    """Run every mart suite on the warehouse, read-only (safe while BI tools read it too).
-
-    ``baseline_counts`` (see :func:`published_row_counts`) adds a row-count floor per suite:
-    the candidate fails when a mart lost more than ``max_row_drop`` of the published rows.
-    """
-    frames: list[tuple[MartCheck, pd.DataFrame | None, str | None]] = []
+    """The volume gates: each mart with a published baseline (see :func:`published_row_counts`)
+    fails when it lost more than ``max_row_drop`` of the published rows. Read-only."""
+    results: list[SuiteResult] = []
+    checks = [c for c in MART_VOLUME_CHECKS if (baseline_counts or {}).get(c.suite)]
+    if not checks:
+        return results
     connection = duckdb.connect(str(warehouse), read_only=True)
+    frames: list[tuple[MartVolumeCheck, pd.DataFrame | None, str | None]] = []
     try:
-        for check in mart_checks():
+        for check in checks:
             try:
-                frames.append((check, connection.sql(check.query).df(), None))
+                frame = connection.sql(f"select {check.key} from {check.relation}").df()
+                frames.append((check, frame, None))
             except duckdb.Error as error:
                 frames.append((check, None, str(error).splitlines()[0]))
     finally:
         connection.close()
-    results = []
     for check, frame, error in frames:
         if frame is None:
-            # A missing table or column is a failed gate, not a crash of `cswh run`.
+            # A missing mart is a failed gate, not a crash of `cswh run`.
             results.append(_record_query_failure(Path(quality_dir), check.suite, run_id, error))
             continue
-        expectations = list(check.expectations)
-        baseline = (baseline_counts or {}).get(check.suite)
-        if baseline:
-            floor = math.ceil(baseline * (1 - max_row_drop))
-            expectations.append(gx.expectations.ExpectTableRowCountToBeBetween(min_value=floor))
-        results.append(_run_suite(Path(quality_dir), check.suite, expectations, frame, run_id))
+        floor = math.ceil((baseline_counts or {})[check.suite] * (1 - max_row_drop))
+        expectation = gx.expectations.ExpectTableRowCountToBeBetween(min_value=floor)
+        results.append(_run_suite(Path(quality_dir), check.suite, [expectation], frame, run_id))
     return results
+
+
+def mart_drift(
+    candidate: Path,
+    published: Path,
+    quality_dir: Path,
+    run_id: str,
+    max_restated_share: float = DEFAULT_MAX_RESTATED_SHARE,
+    max_health_shift: float = DEFAULT_MAX_HEALTH_SHIFT,
+) -> list[SuiteResult]:
+    """Drift between the published warehouse and the candidate: closed months' MRR restated by
+    more than ``max_restated_share``, or the newest week's mean health score moved by more
+    than ``max_health_shift`` points. Warnings for a reviewer (a corrected extract restates
+    history on purpose), never a gate; none before a first publish."""
+    if not Path(published).exists():
+        return []
+    connection = duckdb.connect()
+    try:
+        connection.execute(f"attach '{Path(published)}' as published (read_only)")
+        connection.execute(f"attach '{Path(candidate)}' as candidate (read_only)")
+        queries = (
+            (
+                CLOSED_MONTHS_SUITE,
+                CLOSED_MONTHS_QUERY,
+                gx.expectations.ExpectColumnValuesToBeBetween(
+                    column="restated_share", min_value=0, max_value=max_restated_share
+                ),
+            ),
+            (
+                HEALTH_SHIFT_SUITE,
+                HEALTH_SHIFT_QUERY,
+                gx.expectations.ExpectColumnValuesToBeBetween(
+                    column="mean_score_shift",
+                    min_value=-max_health_shift,
+                    max_value=max_health_shift,
+                ),
+            ),
+        )
+        frames = []
+        for suite, query, expectation in queries:
+            try:
+                frames.append((suite, connection.sql(query).df(), expectation))
+            except duckdb.Error:
+                continue  # a mart missing on either side has nothing to compare
+    finally:
+        connection.close()
+    return [
+        _run_suite(Path(quality_dir), suite, [expectation], frame, run_id)
+        for suite, frame, expectation in frames
+        if not frame.empty
+    ]
 
 
 # ------------------------------------------------------------------------------------ docs
