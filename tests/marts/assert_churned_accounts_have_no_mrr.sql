@@ -16,4 +16,4 @@ select
 from accounts
 where
     lifecycle_stage = 'churned'
-    and mrr <> 0
+    and mrr != 0
