@@ -86,6 +86,7 @@ lint: $(DEV_STAMP) ## ruff, sqlfluff, and the contracts-vs-dbt-YAML check
 	$(BIN)/ruff format --check scripts dashboard
 	$(BIN)/cswh contracts
 	CSWH_WAREHOUSE_PATH=:memory: $(BIN)/sqlfluff lint models macros tests analyses
+	$(BIN)/pre-commit validate-config .pre-commit-config.yaml
 
 .PHONY: pytest
 pytest: $(DEV_STAMP) ## the Python test suite (reuses the sample warehouse when it exists)
