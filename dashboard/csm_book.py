@@ -17,6 +17,8 @@ from mart_reader import read_marts
 SESSION_KEY = "book_csm_id"
 QUERY_PARAMETER = "csm"
 EVERYONE = "Everyone (all accounts)"
+# The option "no CSM": a selectbox shows a placeholder, not a label, for None.
+NO_CSM = ""
 NAMES_MART = "dim_csms"
 
 
@@ -64,22 +66,22 @@ def name_csms(frame: pd.DataFrame, id_column: str, name_column: str) -> pd.DataF
 def book_selector() -> None:
     """The sidebar control; call it from app.py on every run, before the page runs."""
     directory = csm_directory()
-    options = [None, *directory.csm_id]
+    options = [NO_CSM, *directory.csm_id]
     names = dict(zip(directory.csm_id, directory.csm_name, strict=True))
     if SESSION_KEY not in st.session_state:
         from_url = st.query_params.get(QUERY_PARAMETER)
-        st.session_state[SESSION_KEY] = from_url if from_url in names else None
+        st.session_state[SESSION_KEY] = from_url if from_url in names else NO_CSM
     elif st.session_state[SESSION_KEY] not in options:
-        st.session_state[SESSION_KEY] = None  # a CSM who no longer owns an account
+        st.session_state[SESSION_KEY] = NO_CSM  # a CSM who no longer owns an account
     st.sidebar.selectbox(
         "My book (CSM)",
         options,
         key=SESSION_KEY,
-        format_func=lambda csm: EVERYONE if csm is None else names[csm],
+        format_func=lambda csm: names.get(csm, EVERYONE),
         help="Pages that list accounts show only this CSM's accounts (today's owner).",
     )
     chosen = st.session_state[SESSION_KEY]
-    if chosen is None:
+    if chosen == NO_CSM:
         st.query_params.pop(QUERY_PARAMETER, None)
     else:
         st.query_params[QUERY_PARAMETER] = chosen
@@ -91,7 +93,7 @@ def book_selector() -> None:
 
 def selected_csm() -> str | None:
     """The CSM whose book is shown, or None for every account."""
-    return st.session_state.get(SESSION_KEY)
+    return st.session_state.get(SESSION_KEY) or None
 
 
 def book_filter_description() -> dict[str, str | None]:

@@ -40,7 +40,8 @@ MISSING_VALUE = "n/a"
 
 # Health bands keep their traffic-light colours everywhere and no other series uses them.
 HEALTH_BAND_COLOURS = {"red": "#d62728", "yellow": "#e7ba52", "green": "#2ca02c"}
-HEALTH_BAND_MARKERS = {"red": "🔴 red", "yellow": "🟡 yellow", "green": "🟢 green"}
+# Table cells of a band column are shaded in the band's colour (lighter, so the text reads).
+HEALTH_BAND_CELL_COLOURS = {"red": "#f4b6b6", "yellow": "#f9e4a6", "green": "#bfe3bf"}
 TOUCH_TIER_ORDER = ["high_touch", "low_touch", "tech_touch"]
 # Tiers keep one colour on every chart, and "all" (the company) is dark grey; none of them is a
 # health band colour.
@@ -128,16 +129,26 @@ def date_label(value: object) -> str:
     return pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def band_marker(band: object) -> str:
-    """'red' -> '🔴 red': a table cannot colour a cell by its value, a marker can."""
-    if is_missing(band):
-        return EMPTY_CELL
-    return HEALTH_BAND_MARKERS.get(str(band), str(band))
+def band_cell_style(band: object) -> str:
+    """The CSS of a table cell holding a health band: shaded in the band's colour."""
+    colour = None if is_missing(band) else HEALTH_BAND_CELL_COLOURS.get(str(band))
+    return f"background-color: {colour}" if colour else ""
 
 
 # --- tables -----------------------------------------------------------------------------------
 
-COLUMN_KINDS = ("text", "money", "percent", "count", "number", "score", "month", "date", "time")
+COLUMN_KINDS = (
+    "text",
+    "band",
+    "money",
+    "percent",
+    "count",
+    "number",
+    "score",
+    "month",
+    "date",
+    "time",
+)
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,11 @@ class TableColumn:
 
 def text(label: str) -> TableColumn:
     return TableColumn(label)
+
+
+def band_column(label: str) -> TableColumn:
+    """A health band (red, yellow, green), its cell shaded in the band's colour."""
+    return TableColumn(label, "band")
 
 
 def money_column(label: str) -> TableColumn:
@@ -237,8 +253,12 @@ def _float_or_nan(value: object) -> float:
 
 def show_table(frame: pd.DataFrame, columns: Mapping[str, TableColumn], **options: object) -> None:
     """A table with the dashboard's formats; only the listed columns, in the listed order."""
+    shown = table_frame(frame, columns)
+    bands = [name for name, column in columns.items() if column.kind == "band"]
+    # A Styler carries the cell colours; the column formats below still format the numbers.
+    data = shown.style.map(band_cell_style, subset=bands) if bands else shown
     st.dataframe(
-        table_frame(frame, columns),
+        data,
         hide_index=True,
         placeholder=EMPTY_CELL,
         column_config={name: _column_config(column) for name, column in columns.items()},

@@ -8,7 +8,7 @@ from csm_book import book_filter_description, csm_names, selected_csm
 from mart_reader import read_marts, sql_literal
 from presentation import (
     HEALTH_BANDS,
-    band_marker,
+    MONTH_D3_FORMAT,
     band_scale,
     count,
     date_column,
@@ -18,7 +18,6 @@ from presentation import (
     money_column,
     number_column,
     percent,
-    series_scale,
     show_chart,
     show_table,
     stop_when_empty,
@@ -140,19 +139,14 @@ if not upcoming.empty:
     renewal_value = date_label(next_renewal.term_ends_at)
     renewal_help = f"In {count(next_renewal.days_until_renewal)} days."
 else:
-    renewal_value = "none within 90 days"
+    renewal_value = "not in 90 days"
     renewal_help = "Monthly terms, or a yearly or quarterly term ending later than 90 days out."
-arr, score, band, renewal = st.columns(4)
+arr, score, renewal = st.columns(3)
 arr.metric("ARR", money(profile.arr), help=f"MRR {money(profile.mrr)}.", border=True)
 score.metric(
-    "Health score",
-    "n/a" if latest_health is None else f"{latest_health.health_score:.0f}",
+    "Health score" if latest_health is None else f"Health score, {latest_health.health_band} band",
+    "not scored" if latest_health is None else f"{latest_health.health_score:.0f}",
     help=None if latest_health is None else f"Week of {date_label(latest_health.week_start_date)}.",
-    border=True,
-)
-band.metric(
-    "Health band",
-    "not scored" if latest_health is None else band_marker(latest_health.health_band),
     border=True,
 )
 renewal.metric("Next renewal", renewal_value, help=renewal_help, border=True)
@@ -191,12 +185,20 @@ else:
     components["component"] = components.component.str.removesuffix("_score").str.replace("_", " ")
     show_chart(
         alt.Chart(components)
-        .mark_line()
+        .mark_rect()
         .encode(
-            x=time_axis("week_start_date"),
-            y=alt.Y("score:Q", title="component score", scale=alt.Scale(domain=[0, 100])),
+            x=alt.X(
+                "yearmonthdate(week_start_date):O",
+                title=None,
+                axis=alt.Axis(
+                    format=MONTH_D3_FORMAT, formatType="time", labelAngle=-40, labelOverlap=True
+                ),
+            ),
+            y=alt.Y("component:N", title=None),
             color=alt.Color(
-                "component:N", scale=series_scale(sorted(components.component.unique()))
+                "score:Q",
+                title="score",
+                scale=alt.Scale(scheme="redyellowgreen", domain=[0, 100]),
             ),
             tooltip=[
                 alt.Tooltip("week_start_date:T", title="week of", format="%Y-%m-%d"),
@@ -204,8 +206,9 @@ else:
                 alt.Tooltip("score:Q", format=".0f"),
             ],
         )
-        .properties(height=300),
-        f"Weekly score (0 to 100) of each health component of {profile.account_name}.",
+        .properties(height=alt.Step(22)),
+        f"Weekly score (0 to 100) of each health component of {profile.account_name}: "
+        "red is low, green is high.",
     )
 
 st.subheader("Last touches")

@@ -11,7 +11,7 @@ from presentation import (
     MONEY_D3_FORMAT,
     PERCENT_D3_FORMAT,
     TOUCH_TIER_ORDER,
-    band_marker,
+    band_column,
     band_scale,
     count_column,
     date_column,
@@ -161,7 +161,7 @@ show_chart(
 st.subheader("Accounts at risk, largest ARR first")
 at_risk_accounts = name_csms(
     shown[shown.health_band.isin(["red", "yellow"])], "owner_csm_id", "owner_csm"
-).assign(band=lambda frame: frame.health_band.map(band_marker))
+)
 if at_risk_accounts.empty:
     st.info("No account in the red or yellow band among the accounts shown.")
 else:
@@ -169,7 +169,7 @@ else:
         at_risk_accounts,
         {
             "account_name": text("account"),
-            "band": text("band"),
+            "health_band": band_column("band"),
             "health_score": number_column("health score"),
             "arr": money_column("ARR"),
             "owner_csm": text("owner CSM"),

@@ -11,7 +11,7 @@ from presentation import (
     MONEY_D3_FORMAT,
     PERCENT_D3_FORMAT,
     TOUCH_TIER_ORDER,
-    band_marker,
+    band_column,
     band_scale,
     line_over_time,
     money_column,
@@ -106,7 +106,12 @@ show_chart(
     alt.Chart(least_healthy)
     .mark_bar()
     .encode(
-        y=alt.Y("account_name:N", sort="x", title=None),
+        y=alt.Y(
+            "account_name:N",
+            sort="x",
+            title=None,
+            axis=alt.Axis(labelLimit=240, labelOverlap=False),
+        ),
         x=alt.X("health_score:Q", title="health score", scale=alt.Scale(domain=[0, 100])),
         color=alt.Color("health_band:N", scale=band_scale(), sort=HEALTH_BANDS, title="band"),
         tooltip=[
@@ -117,7 +122,7 @@ show_chart(
             alt.Tooltip("top_drag_explanation:N", title="pulled down most by"),
         ],
     )
-    .properties(height=alt.Step(18)),
+    .properties(height=alt.Step(20)),
     "Health score of the least healthy accounts shown, each bar coloured by its band.",
 )
 
@@ -163,9 +168,7 @@ with right:
         )
 
 st.subheader("Accounts, least healthy first")
-table = name_csms(shown, "owner_csm_id", "owner_csm").assign(
-    band=lambda frame: frame.health_band.map(band_marker)
-)
+table = name_csms(shown, "owner_csm_id", "owner_csm")
 show_table(
     table,
     {
@@ -174,7 +177,7 @@ show_table(
         "owner_csm": text("owner CSM"),
         "mrr": money_column("MRR"),
         "health_score": number_column("health score"),
-        "band": text("band"),
+        "health_band": band_column("band"),
         "health_score_change_4w": number_column("change, 4 weeks", 1),
         "top_drag_explanation": text("pulled down most by"),
         "second_drag_explanation": text("then by"),

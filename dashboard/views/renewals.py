@@ -10,7 +10,7 @@ from presentation import (
     MONTH_D3_FORMAT,
     PERCENT_D3_FORMAT,
     TOUCH_TIER_ORDER,
-    band_marker,
+    band_column,
     count,
     count_column,
     date_column,
@@ -113,7 +113,6 @@ if not nothing_matches(due, "renewals", filters):
     )
     show_table(
         name_csms(due, "owner_csm_id", "owner_csm").assign(
-            band=lambda frame: frame.health_band.map(band_marker),
             cancellation=lambda frame: frame.is_cancellation_requested.map(
                 {True: "requested", False: ""}
             ),
@@ -123,7 +122,7 @@ if not nothing_matches(due, "renewals", filters):
             "days_until_renewal": count_column("days left"),
             "account_name": text("account"),
             "current_arr": money_column("ARR"),
-            "band": text("health band"),
+            "health_band": band_column("health band"),
             "health_score": number_column("health score"),
             "owner_csm": text("owner CSM"),
             "touch_tier": text("tier"),
@@ -195,8 +194,9 @@ if not nothing_matches(tier_rates, "renewal months", {"tier": tiers}):
             )
         )
         show_chart(
-            alt.Chart(rate_lines.dropna(subset=["rate"]))
-            .mark_line(point=True)
+            # Months with nothing due have no rate: the line breaks there instead of bridging.
+            alt.Chart(rate_lines)
+            .mark_line(point=True, invalid="break-paths-show-domains")
             .encode(
                 x=month_axis(),
                 y=alt.Y("rate:Q", title="renewal rate", axis=alt.Axis(format=PERCENT_D3_FORMAT)),
