@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import altair as alt
 import pandas as pd
@@ -91,7 +91,8 @@ def money(value: object) -> str:
     """1234567.8 -> '$1,234,568'; -20 -> '-$20'; missing -> 'n/a'. Decimals welcome."""
     if is_missing(value):
         return MISSING_VALUE
-    amount = round(float(value))
+    # Half a dollar rounds away from zero, as the charts' and tables' formatters do.
+    amount = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     sign = "-" if amount < 0 else ""
     return f"{sign}{CURRENCY_SYMBOL}{abs(amount):,.0f}"
 

@@ -45,7 +45,7 @@ def period_start(dates: pd.Series, period: str) -> pd.Series:
     if period == "month":
         return dates.dt.to_period("M").dt.to_timestamp()
     if period == "week":
-        return dates.dt.normalize() - pd.to_timedelta(dates.dt.weekday, unit="D")
+        return dates.dt.normalize() - pd.to_timedelta(dates.dt.day_of_week, unit="D")
     raise ValueError(f"period {period!r} is not one of {PERIODS}")
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 from csm_book import book_filter_description, csm_names, selected_csm
 from mart_reader import read_marts, sql_literal
 from presentation import (
+    DATE_D3_FORMAT,
     HEALTH_BANDS,
     MONTH_D3_FORMAT,
     band_scale,
@@ -167,7 +168,7 @@ else:
             y=alt.Y("health_score:Q", title="health score", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("health_band:N", scale=band_scale(), sort=HEALTH_BANDS, title="band"),
             tooltip=[
-                alt.Tooltip("week_start_date:T", title="week of", format="%Y-%m-%d"),
+                alt.Tooltip("week_start_date:T", title="week of", format=DATE_D3_FORMAT),
                 alt.Tooltip("health_score:Q", title="score", format=".0f"),
                 alt.Tooltip("health_band:N", title="band"),
             ],
@@ -201,7 +202,7 @@ else:
                 scale=alt.Scale(scheme="redyellowgreen", domain=[0, 100]),
             ),
             tooltip=[
-                alt.Tooltip("week_start_date:T", title="week of", format="%Y-%m-%d"),
+                alt.Tooltip("week_start_date:T", title="week of", format=DATE_D3_FORMAT),
                 alt.Tooltip("component:N"),
                 alt.Tooltip("score:Q", format=".0f"),
             ],

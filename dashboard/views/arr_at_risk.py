@@ -7,6 +7,7 @@ import streamlit as st
 from csm_book import book_filter_description, name_csms, selected_csm
 from mart_reader import read_marts
 from presentation import (
+    DATE_D3_FORMAT,
     HEALTH_BANDS,
     MONEY_D3_FORMAT,
     PERCENT_D3_FORMAT,
@@ -148,7 +149,7 @@ show_chart(
         color=alt.Color("health_band:N", scale=band_scale(), sort=HEALTH_BANDS, title="band"),
         order=alt.Order("band_rank:Q"),
         tooltip=[
-            alt.Tooltip("week_start_date:T", title="week of", format="%Y-%m-%d"),
+            alt.Tooltip("week_start_date:T", title="week of", format=DATE_D3_FORMAT),
             alt.Tooltip("health_band:N", title="band"),
             alt.Tooltip("mrr:Q", title="MRR", format=MONEY_D3_FORMAT),
         ],

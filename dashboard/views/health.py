@@ -13,6 +13,7 @@ from presentation import (
     TOUCH_TIER_ORDER,
     band_column,
     band_scale,
+    date_label,
     line_over_time,
     money_column,
     nothing_matches,
@@ -71,7 +72,7 @@ in_book = filter_to_book(current, selected_csm())
 shown = filter_in(filter_in(in_book, "touch_tier", tiers), "health_band", bands)
 st.caption(
     f"Health scores (0 to 100) of paying accounts in the week starting "
-    f"{current.week_start_date.max():%Y-%m-%d}, the latest complete week. Each touch tier has "
+    f"{date_label(current.week_start_date.max())}, the latest complete week. Each touch tier has "
     "its own weights (dbt docs: health_score). Bands: red below 40, yellow below 70, green above."
 )
 stop_when_nothing_matches(shown, "accounts", filters)

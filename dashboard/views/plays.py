@@ -8,6 +8,7 @@ from mart_reader import read_mart
 from presentation import (
     TOUCH_TIER_ORDER,
     date_column,
+    date_label,
     money_column,
     nothing_matches,
     number_column,
@@ -45,7 +46,7 @@ names = csm_names()
 plays["owner"] = plays.play_owner.map(lambda owner: names.get(owner, owner))
 
 st.caption(
-    f"Plays open in the week starting {plays.as_of_week_start_date.max():%Y-%m-%d}. Priority 1 is "
+    f"Plays open in the week starting {date_label(plays.as_of_week_start_date.max())}. Priority 1 is "
     "most urgent; a play stays open while its trigger holds (rules: seed play_rules)."
 )
 

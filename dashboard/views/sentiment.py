@@ -7,6 +7,7 @@ import streamlit as st
 from csm_book import book_filter_description, name_csms, selected_csm
 from mart_reader import read_marts
 from presentation import (
+    DATE_D3_FORMAT,
     PERCENT_D3_FORMAT,
     TOUCH_TIER_ORDER,
     count_column,
@@ -122,7 +123,7 @@ show_chart(
         x=time_axis("week_start_date"),
         y=alt.Y("ticket_csat:Q", title="ticket CSAT", axis=alt.Axis(format=PERCENT_D3_FORMAT)),
         tooltip=[
-            alt.Tooltip("week_start_date:T", title="week of", format="%Y-%m-%d"),
+            alt.Tooltip("week_start_date:T", title="week of", format=DATE_D3_FORMAT),
             alt.Tooltip("ticket_csat:Q", title="CSAT", format=PERCENT_D3_FORMAT),
             alt.Tooltip("tickets:Q"),
         ],
