@@ -46,8 +46,8 @@ names = csm_names()
 plays["owner"] = plays.play_owner.map(lambda owner: names.get(owner, owner))
 
 st.caption(
-    f"Plays open in the week starting {date_label(plays.as_of_week_start_date.max())}. Priority 1 is "
-    "most urgent; a play stays open while its trigger holds (rules: seed play_rules)."
+    f"Plays open in the week starting {date_label(plays.as_of_week_start_date.max())}. "
+    "Priority 1 is most urgent; a play stays open while its trigger holds (rules: seed play_rules)."
 )
 
 play_filter, priority_filter, tier_filter, owner_filter = st.columns(4)
