@@ -37,7 +37,11 @@ escalation_types = type_column.segmented_control(
     key="types",
 )
 tiers = tier_column.pills("Touch tier", TOUCH_TIER_ORDER, selection_mode="multi", key="tiers")
-filters = {**book_filter_description(), "type": escalation_types, "tier": tiers}
+filters = {
+    **book_filter_description(),
+    "type": escalation_types or "none chosen",
+    "tier": tiers,
+}
 
 # The grain is one of two literals chosen above, never free text.
 marts = read_marts(

@@ -518,6 +518,9 @@ def filter_problems(page, expectation: PageExpectation) -> list[str]:
             problems.append(f"{change.label} = {change.option}: nothing on the page changed")
         problems.extend(exception_problems(page))
         no_match = page.locator('[data-testid="stAlert"]', has_text="match the filters")
+        if change.empties:
+            with contextlib.suppress(PlaywrightTimeoutError):
+                no_match.first.wait_for(timeout=10_000)
         if change.empties and not no_match.count():
             problems.append(f"{change.label} = {change.option}: no 'match the filters' notice")
         if change.empties and "make demo" in alert_texts(page):
