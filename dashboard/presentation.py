@@ -1,9 +1,9 @@
 """Formats, colours, tables, charts and empty states shared by every dashboard page.
 
 Formatting only: values come from the marts as they are; nothing here computes a metric. There is
-ONE money format and ONE percent format, written three ways because three renderers draw them:
-Python (metrics, captions), D3 (chart axes and tooltips) and sprintf (table cells). A unit test
-pins that the three agree.
+ONE money format and ONE percent format. Metrics, captions and table cells are written by the
+Python functions money() and percent() (tables through a pandas Styler, so columns still sort by
+value); charts draw with the D3 equivalents below, which a unit test pins to the same output.
 """
 
 from __future__ import annotations
@@ -19,16 +19,14 @@ import streamlit as st
 from shaping import HEALTH_BANDS
 
 # Money in the marts is USD (see models/marts/finance/_finance__docs.md), shown in whole dollars
-# with thousands separators: "$35,445". Cents add noise to ARR-sized numbers, and "$1.2M" hides
-# the differences between CSM books a reader compares.
+# with thousands separators: "$35,445", "-$1,286" written with the minus sign
+# D3 writes (U+2212). Cents add noise to
+# ARR-sized numbers, and "$1.2M" hides the differences between CSM books a reader compares.
 CURRENCY_SYMBOL = "$"
+MINUS = "\u2212"
 MONEY_D3_FORMAT = "$,.0f"
-MONEY_TABLE_FORMAT = "$%,.0f"
-# Ratios are stored as fractions (0.953) and shown with one decimal: "95.3%". Tables get the
-# fraction times 100 (show_table does it), because sprintf cannot scale.
+# Ratios are stored as fractions (0.953) and shown with one decimal: "95.3%".
 PERCENT_D3_FORMAT = ".1%"
-PERCENT_TABLE_FORMAT = "%.1f%%"
-COUNT_TABLE_FORMAT = "%,d"
 # Months read "Jan 2026" everywhere: axes, tooltips, tables, captions.
 MONTH_D3_FORMAT = "%b %Y"
 MONTH_TABLE_FORMAT = "MMM YYYY"
@@ -88,12 +86,12 @@ def is_missing(value: object) -> bool:
 
 
 def money(value: object) -> str:
-    """1234567.8 -> '$1,234,568'; -20 -> '-$20'; missing -> 'n/a'. Decimals welcome."""
+    """1234567.8 -> '$1,234,568'; -20 -> '-$20' (U+2212 minus); missing -> 'n/a'."""
     if is_missing(value):
         return MISSING_VALUE
-    # Half a dollar rounds away from zero, as the charts' and tables' formatters do.
+    # Half a dollar rounds away from zero, as D3 does in the charts.
     amount = Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
+    sign = MINUS if amount < 0 else ""
     return f"{sign}{CURRENCY_SYMBOL}{abs(amount):,.0f}"
 
 
@@ -101,14 +99,15 @@ def percent(value: object) -> str:
     """0.9534 -> '95.3%'; missing (a ratio whose denominator was zero) -> 'n/a'."""
     if is_missing(value):
         return MISSING_VALUE
-    return f"{float(value) * 100:.1f}%"
+    shown = f"{float(value) * 100:.1f}%"
+    return shown.replace("-", MINUS)
 
 
 def count(value: object) -> str:
     """1234 -> '1,234'; missing -> 'n/a'."""
     if is_missing(value):
         return MISSING_VALUE
-    return f"{int(value):,}"
+    return f"{int(value):,}".replace("-", MINUS)
 
 
 def ratio(value: object) -> str:
@@ -210,14 +209,9 @@ def time_column(label: str) -> TableColumn:
 
 def _column_config(column: TableColumn) -> object:
     match column.kind:
-        case "money":
-            return st.column_config.NumberColumn(column.label, format=MONEY_TABLE_FORMAT)
-        case "percent":
-            return st.column_config.NumberColumn(column.label, format=PERCENT_TABLE_FORMAT)
-        case "count":
-            return st.column_config.NumberColumn(column.label, format=COUNT_TABLE_FORMAT)
-        case "number":
-            return st.column_config.NumberColumn(column.label, format=f"%.{column.decimals}f")
+        case "money" | "percent" | "count" | "number":
+            # Written by the Styler (show_table); the column only aligns and sorts as numbers.
+            return st.column_config.NumberColumn(column.label)
         case "score":
             return st.column_config.ProgressColumn(
                 column.label, min_value=0, max_value=100, format="%.0f"
@@ -232,8 +226,23 @@ def _column_config(column: TableColumn) -> object:
             return st.column_config.TextColumn(column.label)
 
 
+def cell_formatter(column: TableColumn):
+    """The function that writes a cell of a numeric column, or None for the other kinds."""
+    match column.kind:
+        case "money":
+            return money
+        case "percent":
+            return percent
+        case "count":
+            return count
+        case "number":
+            return lambda value: f"{float(value):,.{column.decimals}f}".replace("-", MINUS)
+        case _:
+            return None
+
+
 def table_frame(frame: pd.DataFrame, columns: Mapping[str, TableColumn]) -> pd.DataFrame:
-    """The frame a table shows: the listed columns in order, numbers as floats, percents x 100."""
+    """The frame a table shows: the listed columns in order, numbers as floats (not Decimals)."""
     missing = [name for name in columns if name not in frame.columns]
     if missing:
         raise KeyError(f"table columns {missing} are not in the frame ({list(frame.columns)})")
@@ -241,11 +250,23 @@ def table_frame(frame: pd.DataFrame, columns: Mapping[str, TableColumn]) -> pd.D
     for name, column in columns.items():
         if column.kind in ("money", "percent", "number", "score"):
             shown[name] = pd.to_numeric(shown[name].map(_float_or_nan), errors="coerce")
-        if column.kind == "percent":
-            shown[name] = shown[name] * 100
         if column.kind == "count":
             shown[name] = pd.to_numeric(shown[name], errors="coerce").astype("Int64")
     return shown
+
+
+def table_styler(frame: pd.DataFrame, columns: Mapping[str, TableColumn]):
+    """The table's Styler: numbers written by the dashboard's formats, band cells shaded."""
+    shown = table_frame(frame, columns)
+    styler = shown.style
+    for name, column in columns.items():
+        formatter = cell_formatter(column)
+        if formatter is not None:
+            styler = styler.format(formatter, subset=[name], na_rep=EMPTY_CELL)
+    bands = [name for name, column in columns.items() if column.kind == "band"]
+    if bands:
+        styler = styler.map(band_cell_style, subset=bands)
+    return styler
 
 
 def _float_or_nan(value: object) -> float:
@@ -254,12 +275,8 @@ def _float_or_nan(value: object) -> float:
 
 def show_table(frame: pd.DataFrame, columns: Mapping[str, TableColumn], **options: object) -> None:
     """A table with the dashboard's formats; only the listed columns, in the listed order."""
-    shown = table_frame(frame, columns)
-    bands = [name for name, column in columns.items() if column.kind == "band"]
-    # A Styler carries the cell colours; the column formats below still format the numbers.
-    data = shown.style.map(band_cell_style, subset=bands) if bands else shown
     st.dataframe(
-        data,
+        table_styler(frame, columns),
         hide_index=True,
         placeholder=EMPTY_CELL,
         column_config={name: _column_config(column) for name, column in columns.items()},
@@ -379,4 +396,7 @@ def line_over_time(
         encoding["color"] = alt.Color(f"{colour_column}:N", title=colour_title, scale=scale)
         encoding["tooltip"].insert(0, alt.Tooltip(f"{colour_column}:N", title=colour_title))
     with_points = frame[date_column].nunique() <= MAX_PERIODS_WITH_POINTS
-    return alt.Chart(frame).mark_line(point=with_points).encode(**encoding).properties(height=280)
+    # A period without a value (a ratio with a zero denominator) breaks the line there rather
+    # than bridging it.
+    line = alt.Chart(frame).mark_line(point=with_points, invalid="break-paths-show-domains")
+    return line.encode(**encoding).properties(height=280)

@@ -108,7 +108,7 @@ with right:
     st.subheader("Customer lifetime value")
     show_chart(
         line_over_time(
-            shown.dropna(subset=["customer_lifetime_value"]),
+            shown,
             "month_start_date",
             "customer_lifetime_value",
             "lifetime value (USD)",
@@ -121,9 +121,7 @@ left, right = st.columns(2)
 with left:
     st.subheader("Quick ratio")
     show_chart(
-        line_over_time(
-            shown.dropna(subset=["quick_ratio"]), "month_start_date", "quick_ratio", "ratio", ".2f"
-        ),
+        line_over_time(shown, "month_start_date", "quick_ratio", "ratio", ",.1f"),
         "Quick ratio each month with MRR lost.",
     )
 with right:

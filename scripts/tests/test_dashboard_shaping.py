@@ -43,7 +43,7 @@ from presentation import (  # noqa: E402
         (1234567.8, "$1,234,568"),
         (0.4, "$0"),
         (2.5, "$3"),
-        (-20.5, "-$21"),
+        (-20.5, "\u2212$21"),
         (Decimal("35445.50"), "$35,446"),
         (None, "n/a"),
         (float("nan"), "n/a"),
@@ -69,13 +69,11 @@ def test_percent_is_one_decimal_of_the_fraction(value: object, shown: str) -> No
     assert percent(value) == shown
 
 
-def test_the_three_renderers_are_given_the_same_money_and_percent_formats() -> None:
-    # D3 (charts) and sprintf (tables) draw what money() and percent() write in Python: whole
-    # dollars with separators, and one decimal of the percentage.
+def test_charts_are_given_the_d3_twins_of_the_python_formats() -> None:
+    # D3 writes "$,.0f" as "$1,235" and "-$1,235" with U+2212, ".1%" as "95.3%", "%b %Y" as
+    # "Jan 2026": what money(), percent() and month_label() write.
     assert presentation.MONEY_D3_FORMAT == "$,.0f"
-    assert presentation.MONEY_TABLE_FORMAT == "$%,.0f"
     assert presentation.PERCENT_D3_FORMAT == ".1%"
-    assert presentation.PERCENT_TABLE_FORMAT == "%.1f%%"
     assert presentation.MONTH_D3_FORMAT == "%b %Y"
     assert presentation.MONTH_TABLE_FORMAT == "MMM YYYY"
 
@@ -103,7 +101,7 @@ def test_views_use_the_shared_formats_only(view: Path) -> None:
     assert not found, f"{view.name} uses {found}; use presentation's formats"
 
 
-def test_table_frame_scales_percents_converts_decimals_and_keeps_the_listed_columns() -> None:
+def test_table_frame_converts_decimals_and_keeps_the_listed_columns() -> None:
     frame = pd.DataFrame(
         {
             "account": ["a", "b"],
@@ -123,11 +121,37 @@ def test_table_frame_scales_percents_converts_decimals_and_keeps_the_listed_colu
         },
     )
     assert list(shown.columns) == ["rate", "account", "arr", "accounts"]
-    assert shown.rate.iloc[0] == 50.0 and math.isnan(shown.rate.iloc[1])
+    assert shown.rate.iloc[0] == 0.5 and math.isnan(shown.rate.iloc[1])
     assert shown.arr.dtype == "float64" and shown.arr.iloc[0] == 1200.5
     assert math.isnan(shown.arr.iloc[1])
     assert list(shown.accounts) == [3, 4]
     assert frame.rate.iloc[0] == 0.5, "the page's own frame is not changed"
+
+
+def test_table_cells_are_written_by_the_same_formats_as_the_metrics() -> None:
+    frame = pd.DataFrame(
+        {
+            "arr": [1234.5, -20.0, None],
+            "rate": [0.9534, None, 1.0],
+            "accounts": [1200, 3, None],
+            "band": ["red", "green", None],
+        }
+    )
+    styler = presentation.table_styler(
+        frame,
+        {
+            "arr": money_column("ARR"),
+            "rate": percent_column("rate"),
+            "accounts": count_column("accounts"),
+            "band": presentation.band_column("band"),
+        },
+    )
+    html = styler.to_html()
+    for shown in ("$1,235", "\u2212$20", "95.3%", "100.0%", "1,200", presentation.EMPTY_CELL):
+        assert shown in html, shown
+    assert "background-color: #f4b6b6" in html
+    # The values underneath stay numbers, so a column sorts by value, not by its text.
+    assert styler.data.arr.dtype == "float64"
 
 
 def test_table_frame_names_a_missing_column_and_a_kind_it_does_not_know() -> None:
