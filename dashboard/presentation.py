@@ -49,6 +49,8 @@ TOUCH_TIER_COLOURS = {
     "low_touch": "#ff7f0e",
     "tech_touch": "#9467bd",
 }
+# Escalation types keep their own colours too, apart from the tiers' they share a page with.
+ESCALATION_TYPE_COLOURS = {"trouble": "#8c564b", "opportunity": "#17becf"}
 # Any other set of series (measures, teams, escalation types): distinct colours, none of them a
 # band colour, so a line is never mistaken for "red accounts".
 SERIES_COLOURS = [
@@ -338,6 +340,12 @@ def touch_tier_scale(with_company: bool = True) -> alt.Scale:
     """Colour scale of the tiers, with or without the company-wide "all" series."""
     tiers = [tier for tier in TOUCH_TIER_COLOURS if with_company or tier != "all"]
     return alt.Scale(domain=tiers, range=[TOUCH_TIER_COLOURS[tier] for tier in tiers])
+
+
+def escalation_type_scale() -> alt.Scale:
+    return alt.Scale(
+        domain=list(ESCALATION_TYPE_COLOURS), range=list(ESCALATION_TYPE_COLOURS.values())
+    )
 
 
 def series_scale(series: Iterable[object]) -> alt.Scale:

@@ -11,6 +11,7 @@ from presentation import (
     MONTH_D3_FORMAT,
     TOUCH_TIER_ORDER,
     dated_axis,
+    escalation_type_scale,
     line_over_time,
     nothing_matches,
     number_column,
@@ -25,6 +26,8 @@ from presentation import (
 from shaping import fill_month_spine, filter_in, filter_to_book
 
 st.title("Escalations")
+
+ESCALATION_TYPE_SCALE = escalation_type_scale()
 
 grain_column, type_column, tier_column = st.columns(3)
 grain = grain_column.segmented_control("Period", ["month", "week"], default="month", required=True)
@@ -82,7 +85,9 @@ marts = read_marts(
 all_kpis = marts["kpis"]
 stop_when_empty(all_kpis, "escalations")
 # A period without escalations has no row: it stays on the axis with zero escalations.
-counted = ["escalations", "accounts_escalated"]
+# Per 100 accounts, a period without escalations is 0 too (0 ÷ the accounts paying); hours to
+# resolution of no escalation stay undefined.
+counted = ["escalations", "accounts_escalated", "escalations_per_100_active_accounts"]
 all_kpis = fill_month_spine(
     all_kpis,
     "period_start_date",
@@ -148,6 +153,7 @@ with left:
             ".1f",
             "escalation_type",
             "type",
+            ESCALATION_TYPE_SCALE,
             period=grain,
         ),
         f"Escalations per 100 paying accounts each {grain}, by type.",
@@ -156,13 +162,14 @@ with right:
     st.subheader("Average hours to resolution")
     show_chart(
         line_over_time(
-            company.dropna(subset=["average_hours_to_resolution"]),
+            company,
             "period_start_date",
             "average_hours_to_resolution",
             "hours",
             ".0f",
             "escalation_type",
             "type",
+            ESCALATION_TYPE_SCALE,
             period=grain,
         ),
         f"Average hours from escalation to resolution each {grain}, by type.",

@@ -176,6 +176,13 @@ def test_series_get_distinct_colours_none_of_them_a_health_band_colour() -> None
     assert len(set(scale["range"])) == 3
     assert not set(presentation.SERIES_COLOURS) & set(presentation.HEALTH_BAND_COLOURS.values())
     assert len(set(presentation.SERIES_COLOURS)) == len(presentation.SERIES_COLOURS)
+    # Bands, tiers and escalation types share pages: no colour means two things.
+    palettes = [
+        set(presentation.HEALTH_BAND_COLOURS.values()),
+        set(presentation.TOUCH_TIER_COLOURS.values()),
+        set(presentation.ESCALATION_TYPE_COLOURS.values()),
+    ]
+    assert sum(len(palette) for palette in palettes) == len(set().union(*palettes))
 
 
 def test_band_cells_are_shaded_by_band() -> None:
