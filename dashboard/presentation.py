@@ -51,19 +51,17 @@ TOUCH_TIER_COLOURS = {
 }
 # Escalation types keep their own colours too, apart from the tiers' they share a page with.
 ESCALATION_TYPE_COLOURS = {"trouble": "#8c564b", "opportunity": "#17becf"}
-# Any other set of series (measures, teams, escalation types): distinct colours, none of them a
-# band colour, so a line is never mistaken for "red accounts".
+# Any other set of series (measures, teams, outcomes): distinct colours, none of them a band, tier
+# or escalation-type colour, so a line is never mistaken for "red accounts" or a tier.
 SERIES_COLOURS = [
-    "#1f77b4",
-    "#ff7f0e",
-    "#9467bd",
-    "#17becf",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
     "#393b79",
-    "#637939",
+    "#e377c2",
+    "#bcbd22",
+    "#7b4173",
+    "#8c6d31",
+    "#6baed6",
+    "#9c9ede",
+    "#7f7f7f",
 ]
 
 # Up to this many periods per series a line also marks each point (monthly series); weekly

@@ -167,7 +167,7 @@ if not nothing_matches(tier_rates, "renewal months", {"tier": tiers}):
                 y=alt.Y("sum(renewals):Q", title="renewals due", axis=alt.Axis(tickMinStep=1)),
                 color=alt.Color(
                     "outcome:N",
-                    scale=alt.Scale(domain=["renewed", "churned"], range=["#1f77b4", "#ff7f0e"]),
+                    scale=series_scale(["renewed", "churned"]),
                     title="outcome",
                 ),
                 tooltip=[

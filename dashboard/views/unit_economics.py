@@ -9,6 +9,7 @@ from mart_reader import read_marts
 from presentation import (
     MONEY_D3_FORMAT,
     MONTH_D3_FORMAT,
+    SERIES_COLOURS,
     count_column,
     line_over_time,
     money,
@@ -134,7 +135,7 @@ with right:
             y=alt.Y("net_new_mrr:Q", title="MRR (USD)", axis=alt.Axis(format=MONEY_D3_FORMAT)),
             color=alt.Color(
                 "direction:N",
-                scale=alt.Scale(domain=[True, False], range=["#1f77b4", "#ff7f0e"]),
+                scale=alt.Scale(domain=[True, False], range=SERIES_COLOURS[:2]),
                 legend=None,
             ),
             tooltip=[

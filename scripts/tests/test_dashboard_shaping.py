@@ -176,8 +176,9 @@ def test_series_get_distinct_colours_none_of_them_a_health_band_colour() -> None
     assert len(set(scale["range"])) == 3
     assert not set(presentation.SERIES_COLOURS) & set(presentation.HEALTH_BAND_COLOURS.values())
     assert len(set(presentation.SERIES_COLOURS)) == len(presentation.SERIES_COLOURS)
-    # Bands, tiers and escalation types share pages: no colour means two things.
+    # Bands, tiers, escalation types and other series share pages: no colour means two things.
     palettes = [
+        set(presentation.SERIES_COLOURS),
         set(presentation.HEALTH_BAND_COLOURS.values()),
         set(presentation.TOUCH_TIER_COLOURS.values()),
         set(presentation.ESCALATION_TYPE_COLOURS.values()),
