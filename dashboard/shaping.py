@@ -73,7 +73,7 @@ def fill_month_spine(
 
     A month without movement is a month with zero movement, and it stays on the axis. Only the
     value_columns are zero-filled (counts, amounts); any other column of an added row is empty,
-    so a rate of a month with nothing due stays undefined rather than 0 %. start and end default
+    so a rate of a month with nothing due stays undefined rather than 0%. start and end default
     to the frame's first and last month; the groups are those present in the frame. With
     period="week" the same is done for Monday-weeks.
     """

@@ -58,7 +58,7 @@ measure_label = st.segmented_control(
 measure = MEASURES[measure_label]
 st.caption(
     "One row per cohort (accounts by their first paid month), one column per month since the "
-    "cohort started; complete months only. Net revenue retention can exceed 100 % when a cohort "
+    "cohort started; complete months only. Net revenue retention can exceed 100% when a cohort "
     "expands."
 )
 
@@ -72,6 +72,7 @@ heatmap = (
             "cohort:O",
             title="cohort",
             sort=alt.EncodingSortField("cohort_month_start_date", order="descending"),
+            axis=alt.Axis(labelOverlap=False),
         ),
         color=alt.Color(
             f"{measure}:Q",
@@ -87,7 +88,7 @@ heatmap = (
             alt.Tooltip("retained_accounts:Q", title="accounts paying"),
         ],
     )
-    .properties(height=alt.Step(14))
+    .properties(height=alt.Step(16))
 )
 show_chart(heatmap, f"Heatmap of {measure_label} by cohort and months since start.")
 
