@@ -11,39 +11,55 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
+from csm_book import book_selector
 from mart_reader import WarehouseMissingError, published_warehouse
 
 VIEWS = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="cs_warehouse", page_icon=":bar_chart:", layout="wide")
 
+
+def page(view: str, title: str, url_path: str) -> st.Page:
+    return st.Page(VIEWS / f"{view}.py", title=title, url_path=url_path)
+
+
 # url_path values are part of the dashboard's interface: the dbt exposures, the docs and the
 # browser test link to them.
+executive_summary = page("executive_summary", "Executive summary", "executive-summary")
+
+
+def open_executive_summary() -> None:
+    st.switch_page(executive_summary)
+
+
+# Streamlit serves its default page at "/" only, never at the page's own url_path. So the default
+# is a hidden page that forwards to the executive summary, which then has a real URL of its own
+# (/executive-summary) that bookmarks, the exposures and the docs can use.
+landing = st.Page(
+    open_executive_summary,
+    title="cs_warehouse",
+    url_path="home",
+    default=True,
+    visibility="hidden",
+)
 navigation = st.navigation(
     {
         "Revenue": [
-            st.Page(
-                VIEWS / "executive_summary.py",
-                title="Executive summary",
-                url_path="executive-summary",
-                default=True,
-            ),
-            st.Page(VIEWS / "mrr_waterfall.py", title="MRR waterfall", url_path="mrr-waterfall"),
-            st.Page(
-                VIEWS / "cohort_retention.py",
-                title="Cohort retention",
-                url_path="cohort-retention",
-            ),
+            landing,
+            executive_summary,
+            page("mrr_waterfall", "MRR waterfall", "mrr-waterfall"),
+            page("unit_economics", "Unit economics", "unit-economics"),
+            page("cohort_retention", "Cohort retention", "cohort-retention"),
+            page("renewals", "Renewals", "renewals"),
         ],
         "Customer success": [
-            st.Page(VIEWS / "health.py", title="Account health", url_path="health"),
-            st.Page(VIEWS / "escalations.py", title="Escalations", url_path="escalations"),
-            st.Page(VIEWS / "plays.py", title="Plays", url_path="plays"),
-            st.Page(
-                VIEWS / "csm_leaderboard.py",
-                title="CSM leaderboard",
-                url_path="csm-leaderboard",
-            ),
+            page("account", "Account drill-down", "account"),
+            page("health", "Account health", "health"),
+            page("arr_at_risk", "ARR at risk", "arr-at-risk"),
+            page("sentiment", "NPS and CSAT", "nps-csat"),
+            page("escalations", "Escalations", "escalations"),
+            page("plays", "Plays", "plays"),
+            page("csm_leaderboard", "CSM leaderboard", "csm-leaderboard"),
         ],
     }
 )
@@ -60,6 +76,7 @@ except WarehouseMissingError as missing:
     )
     st.stop()
 
+book_selector()
 st.sidebar.caption(
     f"Marts from `{warehouse.path}`, published "
     f"{warehouse.published_at:%Y-%m-%d %H:%M} UTC. Read-only; reload to see a newer publish."

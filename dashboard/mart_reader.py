@@ -9,7 +9,8 @@ a short while, keyed by the file's modification time and size, so a publish show
 page load even inside the cache lifetime.
 
 Metric definitions live in the marts: the queries here select and filter, they never compute a
-metric. Anything a page does to a value is formatting.
+metric. Anything a page does to a value is formatting (see shaping.py for the one sum and the
+gap filling the charts need).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import streamlit as st
+from shaping import decimals_to_float
 
 from cswh.bi_file import bi_path_for
 
@@ -75,7 +77,8 @@ def _read_batch(
     del modified_ns, size_bytes
     connection = duckdb.connect(path, read_only=True)
     try:
-        return {name: connection.execute(sql).df() for name, sql in queries}
+        # Money may arrive as Python Decimals (decimal(18,2)); charts and sums want floats.
+        return {name: decimals_to_float(connection.execute(sql).df()) for name, sql in queries}
     finally:
         connection.close()
 
@@ -98,3 +101,8 @@ def read_marts(**queries: str) -> dict[str, pd.DataFrame]:
 def read_mart(sql: str) -> pd.DataFrame:
     """One query: see read_marts."""
     return read_marts(result=sql)["result"]
+
+
+def sql_literal(value: str) -> str:
+    """A string as a SQL literal, quotes doubled: for ids a page picked from the marts' own rows."""
+    return "'" + str(value).replace("'", "''") + "'"

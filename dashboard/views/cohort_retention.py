@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
+from csm_book import company_wide_note
 from mart_reader import read_marts
-from presentation import EMPTY_CELL, show_chart, stop_when_empty
+from presentation import (
+    PERCENT_D3_FORMAT,
+    count_column,
+    money_column,
+    month_column,
+    month_label,
+    percent_column,
+    show_chart,
+    show_table,
+    stop_when_empty,
+)
 
 st.title("Cohort retention")
+company_wide_note()
 
 MEASURES = {
     "logo retention": "logo_retention",
@@ -46,46 +58,50 @@ measure_label = st.segmented_control(
 measure = MEASURES[measure_label]
 st.caption(
     "One row per cohort (accounts by their first paid month), one column per month since the "
-    "cohort started; complete months only. Net revenue retention can exceed 100 % when a cohort "
+    "cohort started; complete months only. Net revenue retention can exceed 100% when a cohort "
     "expands."
 )
 
-cohorts["cohort"] = cohorts.cohort_month_start_date.dt.strftime("%Y-%m")
+cohorts["cohort"] = cohorts.cohort_month_start_date.map(month_label)
 heatmap = (
     alt.Chart(cohorts)
     .mark_rect()
     .encode(
         x=alt.X("months_since_start:O", title="months since the cohort's first paid month"),
-        y=alt.Y("cohort:O", title="cohort", sort="descending"),
+        y=alt.Y(
+            "cohort:O",
+            title="cohort",
+            sort=alt.EncodingSortField("cohort_month_start_date", order="descending"),
+            axis=alt.Axis(labelOverlap=False),
+        ),
         color=alt.Color(
             f"{measure}:Q",
             title=measure_label,
             scale=alt.Scale(scheme="blues", domainMin=0),
-            legend=alt.Legend(format=".0%"),
+            legend=alt.Legend(format=PERCENT_D3_FORMAT),
         ),
         tooltip=[
             alt.Tooltip("cohort:O"),
             alt.Tooltip("months_since_start:O", title="months since start"),
-            alt.Tooltip(f"{measure}:Q", title=measure_label, format=".1%"),
+            alt.Tooltip(f"{measure}:Q", title=measure_label, format=PERCENT_D3_FORMAT),
             alt.Tooltip("cohort_accounts:Q", title="accounts in cohort"),
             alt.Tooltip("retained_accounts:Q", title="accounts paying"),
         ],
     )
-    .properties(height=alt.Step(14))
+    .properties(height=alt.Step(16))
 )
 show_chart(heatmap, f"Heatmap of {measure_label} by cohort and months since start.")
 
 with st.expander("As a finance spreadsheet (rpt_cohort_retention_wide)"):
     wide = marts["wide"]
-    st.dataframe(
-        wide[wide.measure == measure].drop(columns=["cohort_measure_id", "measure"]),
-        hide_index=True,
-        placeholder=EMPTY_CELL,
-        column_config={
-            "cohort_month_start_date": st.column_config.DateColumn("cohort", format="YYYY-MM"),
-            "starting_mrr": st.column_config.NumberColumn("starting MRR", format="dollar"),
+    show_table(
+        wide[wide.measure == measure],
+        {
+            "cohort_month_start_date": month_column("cohort"),
+            "cohort_accounts": count_column("accounts"),
+            "starting_mrr": money_column("starting MRR"),
             **{
-                column: st.column_config.NumberColumn(column, format="percent")
+                column: percent_column(column.replace("_", " "))
                 for column in wide.columns
                 if column.startswith("month_")
             },

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import altair as alt
 import streamlit as st
+from csm_book import csm_names, selected_csm
 from mart_reader import read_mart
-from presentation import EMPTY_CELL, month_label, show_chart, stop_when_empty
+from presentation import (
+    MONEY_D3_FORMAT,
+    PERCENT_D3_FORMAT,
+    count_column,
+    money_column,
+    month_label,
+    percent_column,
+    series_scale,
+    show_chart,
+    show_table,
+    stop_when_empty,
+    stop_when_nothing_matches,
+    text,
+)
+from shaping import filter_in
 
 st.title("CSM leaderboard")
 
@@ -34,69 +49,86 @@ performance = read_mart(
     """
 )
 stop_when_empty(performance, "CSM performance")
+names = csm_names()
+# CSM rows are named; team rows carry the team's name already.
+performance["performer"] = [
+    names.get(performer, performer) if level == "csm" else performer
+    for level, performer in zip(
+        performance.performance_level, performance.performer_id, strict=True
+    )
+]
 
+month_filter, team_filter = st.columns(2)
 months = list(performance.month_start_date.drop_duplicates())
-month = st.selectbox("Month", months, format_func=month_label)
+month = month_filter.selectbox("Month", months, format_func=month_label, key="month")
+all_teams = sorted(performance.team.dropna().unique())
+teams_chosen = team_filter.pills("Team", all_teams, selection_mode="multi", key="teams")
+filters = {"month": month_label(month), "team": teams_chosen}
 st.caption(
     "Books use today's account owners (see DECISIONLOG). Retention is over twelve months, "
     "dollar-weighted; quota attainment is renewed ARR against the month's share of the annual "
-    "renewal quota."
+    "renewal quota. Every CSM is listed whatever the sidebar's CSM filter, so a CSM sees their "
+    "book beside their peers'."
 )
 
-in_month = performance[performance.month_start_date == month]
+in_month = filter_in(performance[performance.month_start_date == month], "team", teams_chosen)
 csms = in_month[in_month.performance_level == "csm"]
 teams = in_month[in_month.performance_level == "team"]
-stop_when_empty(csms, "CSM rows for this month")
+stop_when_nothing_matches(csms, "CSMs", filters)
 
-column_config = {
-    "performer_id": "CSM",
-    "team": "team",
-    "book_accounts": st.column_config.NumberColumn("accounts", format="%d"),
-    "book_arr": st.column_config.NumberColumn("book ARR", format="dollar"),
-    "book_net_revenue_retention_12m": st.column_config.NumberColumn("NRR 12m", format="percent"),
-    "book_gross_revenue_retention_12m": st.column_config.NumberColumn("GRR 12m", format="percent"),
-    "renewals_due": st.column_config.NumberColumn("renewals due", format="%d"),
-    "renewals_won": st.column_config.NumberColumn("renewed", format="%d"),
-    "logo_renewal_rate": st.column_config.NumberColumn("renewal rate", format="percent"),
-    "renewal_quota_attainment": st.column_config.NumberColumn("quota", format="percent"),
-    "engagement_activities": st.column_config.NumberColumn("activities", format="%d"),
-    "executive_business_reviews": st.column_config.NumberColumn("EBRs", format="%d"),
-    "advocates": st.column_config.NumberColumn("advocates", format="%d"),
-    "red_share": st.column_config.NumberColumn("red share", format="percent"),
-    "saves": st.column_config.NumberColumn("saves", format="%d"),
+columns = {
+    "performer": text("CSM"),
+    "team": text("team"),
+    "book_accounts": count_column("accounts"),
+    "book_arr": money_column("book ARR"),
+    "book_net_revenue_retention_12m": percent_column("NRR 12m"),
+    "book_gross_revenue_retention_12m": percent_column("GRR 12m"),
+    "renewals_due": count_column("renewals due"),
+    "renewals_won": count_column("renewed"),
+    "logo_renewal_rate": percent_column("renewal rate"),
+    "renewal_quota_attainment": percent_column("quota"),
+    "engagement_activities": count_column("activities"),
+    "executive_business_reviews": count_column("EBRs"),
+    "advocates": count_column("advocates"),
+    "red_share": percent_column("red share"),
+    "saves": count_column("saves"),
 }
-hidden = ["performance_level", "month_start_date"]
 
 st.subheader("Net revenue retention of each book, 12 months")
-show_chart(
-    alt.Chart(csms.dropna(subset=["book_net_revenue_retention_12m"]))
-    .mark_bar()
-    .encode(
-        y=alt.Y("performer_id:N", sort="-x", title=None),
-        x=alt.X(
-            "book_net_revenue_retention_12m:Q",
-            title="NRR, 12 months",
-            axis=alt.Axis(format=".0%"),
-        ),
-        color=alt.Color("team:N"),
-        tooltip=[
-            alt.Tooltip("performer_id:N", title="CSM"),
-            alt.Tooltip("team:N"),
-            alt.Tooltip("book_net_revenue_retention_12m:Q", title="NRR 12m", format=".1%"),
-            alt.Tooltip("book_arr:Q", title="book ARR", format="$,.0f"),
-        ],
+with_nrr = csms.dropna(subset=["book_net_revenue_retention_12m"])
+if with_nrr.empty:
+    st.info("No book has twelve months of history in this month yet.")
+else:
+    show_chart(
+        alt.Chart(with_nrr)
+        .mark_bar()
+        .encode(
+            y=alt.Y("performer:N", sort="-x", title=None),
+            x=alt.X(
+                "book_net_revenue_retention_12m:Q",
+                title="NRR, 12 months",
+                axis=alt.Axis(format=PERCENT_D3_FORMAT),
+            ),
+            color=alt.Color("team:N", scale=series_scale(all_teams), title="team"),
+            tooltip=[
+                alt.Tooltip("performer:N", title="CSM"),
+                alt.Tooltip("team:N"),
+                alt.Tooltip(
+                    "book_net_revenue_retention_12m:Q", title="NRR 12m", format=PERCENT_D3_FORMAT
+                ),
+                alt.Tooltip("book_arr:Q", title="book ARR", format=MONEY_D3_FORMAT),
+            ],
+        )
+        .properties(height=alt.Step(28)),
+        f"Twelve-month net revenue retention of each CSM's book in {month_label(month)}.",
     )
-    .properties(height=alt.Step(28)),
-    f"Twelve-month net revenue retention of each CSM's book in {month_label(month)}.",
-)
 
 st.subheader(f"CSMs, {month_label(month)}")
-st.dataframe(csms.drop(columns=hidden), hide_index=True, column_config=column_config)
+chosen = selected_csm()
+if chosen is not None and chosen in set(csms.performer_id):
+    st.caption(f"Your book: {names.get(chosen, chosen)}.")
+show_table(csms, columns)
 
 st.subheader("Teams")
-st.dataframe(
-    teams.drop(columns=[*hidden, "team"]),
-    hide_index=True,
-    placeholder=EMPTY_CELL,
-    column_config=column_config | {"performer_id": "team"},
-)
+team_columns = {name: column for name, column in columns.items() if name != "team"}
+show_table(teams, {**team_columns, "performer": text("team")})

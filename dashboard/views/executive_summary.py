@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import streamlit as st
+from csm_book import company_wide_note
 from mart_reader import read_marts
-from presentation import line_over_time, money, month_label, percent, show_chart, stop_when_empty
+from presentation import (
+    MONEY_D3_FORMAT,
+    PERCENT_D3_FORMAT,
+    count,
+    line_over_time,
+    money,
+    month_label,
+    percent,
+    show_chart,
+    stop_when_empty,
+)
 
 st.title("Executive summary")
+company_wide_note()
 
 marts = read_marts(
     retention="""
@@ -42,7 +54,7 @@ arr, nrr, grr, logo_churn, logo_churn_year = st.columns(5)
 arr.metric(
     "ARR",
     money(latest.closing_arr),
-    help=f"12 times MRR at month-end; {int(latest.closing_customers):,} paying customers.",
+    help=f"12 times MRR at month-end; {count(latest.closing_customers)} paying customers.",
     chart_data=last_year.closing_arr.tolist(),
     border=True,
 )
@@ -79,7 +91,7 @@ logo_churn_year.metric(
 
 st.subheader("ARR")
 show_chart(
-    line_over_time(monthly, "month_start_date", "closing_arr", "ARR (USD)", "$,.0f"),
+    line_over_time(monthly, "month_start_date", "closing_arr", "ARR (USD)", MONEY_D3_FORMAT),
     "Annual recurring revenue at each month-end.",
 )
 
@@ -97,7 +109,13 @@ with left:
     )
     show_chart(
         line_over_time(
-            retention_long, "month_start_date", "retention", "retention", ".0%", "measure", ""
+            retention_long,
+            "month_start_date",
+            "retention",
+            "retention",
+            PERCENT_D3_FORMAT,
+            "measure",
+            "",
         ),
         "Net and gross revenue retention over twelve months, by month.",
     )
@@ -114,7 +132,13 @@ with right:
     )
     show_chart(
         line_over_time(
-            churn_long, "month_start_date", "churn_rate", "logo churn", ".1%", "measure", ""
+            churn_long,
+            "month_start_date",
+            "churn_rate",
+            "logo churn",
+            PERCENT_D3_FORMAT,
+            "measure",
+            "",
         ),
         "Logo churn rate in each month and over the twelve months before.",
     )

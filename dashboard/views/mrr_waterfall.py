@@ -5,10 +5,24 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+from csm_book import company_wide_note
 from mart_reader import read_marts
-from presentation import EMPTY_CELL, money, month_label, show_chart, stop_when_empty
+from presentation import (
+    MONEY_D3_FORMAT,
+    MONTH_D3_FORMAT,
+    money,
+    money_column,
+    month_axis,
+    month_column,
+    month_label,
+    show_chart,
+    show_table,
+    stop_when_empty,
+)
+from shaping import fill_month_spine
 
 st.title("MRR waterfall")
+company_wide_note()
 
 WATERFALL_COLUMNS = """
     month_start_date,
@@ -62,10 +76,19 @@ segment_value = value_column.selectbox(
 )
 months_shown = window_column.selectbox("Months", [12, 24, 36], index=1)
 
-selected = waterfall[
-    (waterfall.segment_type == segment_type) & (waterfall.segment_value == segment_value)
-].tail(months_shown)
-stop_when_empty(selected, "MRR waterfall rows for this segment")
+# A segment with no MRR in a month has no row that month: the month still belongs on the axis,
+# with zero movement. Opening and closing of such a month are zero too (nothing was paying).
+company_months = marts["company"].month_start_date
+amount_columns = [column for column in marts["company"].columns if column.endswith("_mrr")]
+selected = fill_month_spine(
+    waterfall[
+        (waterfall.segment_type == segment_type) & (waterfall.segment_value == segment_value)
+    ],
+    "month_start_date",
+    amount_columns,
+    start=company_months.min(),
+    end=company_months.max(),
+).tail(months_shown)
 
 st.subheader("Movements by month")
 st.caption(
@@ -83,14 +106,16 @@ directions = {column: direction for _, column, direction in MOVEMENTS}
 movements["movement"] = movements["column"].map(labels)
 # Drawing direction only: the amounts are the mart's.
 movements["drawn_amount"] = movements["amount"] * movements["column"].map(directions)
-movements = movements[movements.amount != 0]
+# Zero rows stay: they keep months without movement on the axis.
 movement_order = [label for label, _, _ in MOVEMENTS]
 show_chart(
     alt.Chart(movements)
     .mark_bar()
     .encode(
-        x=alt.X("yearmonth(month_start_date):O", title=None),
-        y=alt.Y("drawn_amount:Q", title="MRR movement (USD)", axis=alt.Axis(format="$,.0f")),
+        x=month_axis(),
+        y=alt.Y(
+            "drawn_amount:Q", title="MRR movement (USD)", axis=alt.Axis(format=MONEY_D3_FORMAT)
+        ),
         color=alt.Color(
             "movement:N",
             sort=movement_order,
@@ -99,9 +124,9 @@ show_chart(
         ),
         order=alt.Order("movement_rank:Q"),
         tooltip=[
-            alt.Tooltip("yearmonth(month_start_date):O", title="month"),
+            alt.Tooltip("month_start_date:T", title="month", format=MONTH_D3_FORMAT),
             alt.Tooltip("movement:N"),
-            alt.Tooltip("amount:Q", title="MRR (USD)", format="$,.2f"),
+            alt.Tooltip("amount:Q", title="MRR (USD)", format=MONEY_D3_FORMAT),
         ],
     )
     .transform_calculate(movement_rank=f"indexof({movement_order!r}, datum.movement)")
@@ -135,7 +160,7 @@ show_chart(
         y=alt.Y(
             "bar_start:Q",
             title="MRR (USD)",
-            axis=alt.Axis(format="$,.0f"),
+            axis=alt.Axis(format=MONEY_D3_FORMAT),
             scale=alt.Scale(domain=axis_domain, zero=False),
         ),
         y2="bar_end:Q",
@@ -148,7 +173,7 @@ show_chart(
         ),
         tooltip=[
             alt.Tooltip("step:N"),
-            alt.Tooltip("amount:Q", title="MRR (USD)", format="$,.2f"),
+            alt.Tooltip("amount:Q", title="MRR (USD)", format=MONEY_D3_FORMAT),
         ],
     )
     .properties(height=300),
@@ -156,19 +181,11 @@ show_chart(
 )
 
 st.subheader("Table")
-st.dataframe(
-    selected.drop(columns=["segment_type", "segment_value"]).sort_values(
-        "month_start_date", ascending=False
-    ),
-    hide_index=True,
-    placeholder=EMPTY_CELL,
-    column_config={
-        "month_start_date": st.column_config.DateColumn("month", format="YYYY-MM"),
-        **{
-            column: st.column_config.NumberColumn(column.removesuffix("_mrr"), format="dollar")
-            for column in selected.columns
-            if column.endswith("_mrr")
-        },
+show_table(
+    selected.sort_values("month_start_date", ascending=False),
+    {
+        "month_start_date": month_column("month"),
+        **{column: money_column(column.removesuffix("_mrr")) for column in amount_columns},
     },
 )
 st.caption(f"Closing MRR of the latest month shown: {money(latest.closing_mrr)}.")

@@ -64,6 +64,18 @@ PAGE_RENDER_MILLISECONDS = 30_000
 NON_DATA_ROLE_DESCRIPTIONS = {"axis", "legend", "title"}
 # How the dashboard shows an empty table cell (presentation.EMPTY_CELL).
 EMPTY_CELL = "—"
+# How the dashboard shows a value that does not exist (presentation.MISSING_VALUE).
+MISSING_VALUE = "n/a"
+
+
+@dataclass(frozen=True)
+class FilterChange:
+    """One filter change on a page and what it must do: change what is shown, or empty it."""
+
+    widget: str  # "pill", "segment", "select" or "multiselect"
+    label: str  # the widget's label
+    option: str  # the option to click or choose; "#2": the second one offered
+    empties: bool = False  # True: the page must then say no rows match the filters
 
 
 @dataclass(frozen=True)
@@ -76,18 +88,111 @@ class PageExpectation:
     charts: int = 0
     metrics: int = 0
     tables: int = 0
+    filter_changes: tuple[FilterChange, ...] = ()
 
 
 PAGES = [
-    # The default page is served at the root URL.
-    PageExpectation("", "executive_summary", "Executive summary", charts=3, metrics=5),
-    PageExpectation("mrr-waterfall", "mrr_waterfall", "MRR waterfall", charts=2, tables=1),
+    PageExpectation(
+        "executive-summary", "executive_summary", "Executive summary", charts=3, metrics=5
+    ),
+    PageExpectation(
+        "mrr-waterfall",
+        "mrr_waterfall",
+        "MRR waterfall",
+        charts=2,
+        tables=1,
+        filter_changes=(FilterChange("select", "Months", "12"),),
+    ),
+    PageExpectation(
+        "unit-economics",
+        "unit_economics",
+        "Unit economics",
+        charts=4,
+        metrics=4,
+        tables=1,
+        filter_changes=(FilterChange("segment", "Months", "12"),),
+    ),
     # The wide table sits in a collapsed expander and is not rendered until opened.
-    PageExpectation("cohort-retention", "cohort_retention", "Cohort retention", charts=1),
-    PageExpectation("health", "health", "Account health", charts=3, tables=1),
-    PageExpectation("escalations", "escalations", "Escalations", charts=3, tables=1),
-    PageExpectation("plays", "plays", "Plays", tables=1),
-    PageExpectation("csm-leaderboard", "csm_leaderboard", "CSM leaderboard", charts=1, tables=2),
+    PageExpectation(
+        "cohort-retention",
+        "cohort_retention",
+        "Cohort retention",
+        charts=1,
+        filter_changes=(FilterChange("segment", "Measure", "net revenue retention"),),
+    ),
+    PageExpectation(
+        "renewals",
+        "renewals",
+        "Renewals",
+        charts=2,
+        metrics=3,
+        tables=3,
+        filter_changes=(
+            FilterChange("segment", "Due in", "next 30 days"),
+            FilterChange("pill", "Touch tier", "low_touch"),
+        ),
+    ),
+    PageExpectation(
+        "account",
+        "account",
+        "Account drill-down",
+        charts=2,
+        metrics=7,
+        # The second account of the list (option None: the last option; here an index).
+        filter_changes=(FilterChange("select", "Account", "#2"),),
+    ),
+    PageExpectation(
+        "health",
+        "health",
+        "Account health",
+        charts=4,
+        tables=1,
+        filter_changes=(FilterChange("pill", "Health band", "yellow"),),
+    ),
+    PageExpectation(
+        "arr-at-risk",
+        "arr_at_risk",
+        "ARR at risk",
+        charts=2,
+        metrics=3,
+        tables=2,
+        filter_changes=(FilterChange("pill", "Touch tier", "low_touch"),),
+    ),
+    PageExpectation(
+        "nps-csat",
+        "sentiment",
+        "NPS and CSAT",
+        charts=3,
+        tables=1,
+        filter_changes=(FilterChange("pill", "Touch tier", "tech_touch"),),
+    ),
+    PageExpectation(
+        "escalations",
+        "escalations",
+        "Escalations",
+        charts=3,
+        tables=1,
+        filter_changes=(
+            FilterChange("segment", "Period", "week"),
+            FilterChange("segment", "Type", "trouble"),
+            FilterChange("segment", "Type", "opportunity", empties=True),
+        ),
+    ),
+    PageExpectation(
+        "plays",
+        "plays",
+        "Plays",
+        tables=1,
+        filter_changes=(FilterChange("multiselect", "Touch tier", "low_touch"),),
+    ),
+    PageExpectation(
+        "csm-leaderboard",
+        "csm_leaderboard",
+        "CSM leaderboard",
+        charts=1,
+        tables=2,
+        filter_changes=(FilterChange("pill", "Team", "#1"),),
+    ),
 ]
 
 
@@ -102,7 +207,7 @@ def bi_file_beside(warehouse: Path) -> Path:
         return bi_path_for(warehouse)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def published_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # Read-only, as the dashboard reads the published file: no copy.
     folder = tmp_path_factory.mktemp("dashboard-warehouse")
@@ -115,7 +220,42 @@ def published_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return warehouse
 
 
-@pytest.fixture(scope="module")
+@dataclass(frozen=True)
+class Dashboard:
+    """The one Streamlit server of the test session and the BI file it reads."""
+
+    base_url: str
+    bi_file: Path  # a link to the sample's BI file; tests may swap it and must restore it
+    sample_bi_file: Path
+    log_path: Path
+
+    def restore(self) -> None:
+        """Publish the sample's BI file again (an atomic replace, as `cswh run` does)."""
+        staged = self.bi_file.with_name("staged.duckdb")
+        staged.unlink(missing_ok=True)
+        staged.symlink_to(self.sample_bi_file)
+        staged.replace(self.bi_file)
+
+
+@pytest.fixture(scope="session")
+def dashboard(
+    published_warehouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Dashboard]:
+    """One server for every browser test: starting Streamlit costs seconds, a page load does not.
+
+    The dashboard reads a link to the sample's BI file, so a test can publish another file in
+    its place (empty marts, none at all) without touching the sample.
+    """
+    folder = tmp_path_factory.mktemp("dashboard-served")
+    warehouse = folder / "warehouse.duckdb"
+    bi_file = bi_file_beside(warehouse)
+    bi_file.symlink_to(bi_file_beside(published_warehouse).resolve())
+    log_path = folder / "streamlit.log"
+    with dashboard_server(warehouse, log_path) as base_url:
+        yield Dashboard(base_url, bi_file, bi_file_beside(published_warehouse).resolve(), log_path)
+
+
+@pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     given = os.environ.get("CSWH_DASHBOARD_SCREENSHOTS")
     folder = Path(given) if given else tmp_path_factory.mktemp("dashboard-screenshots")
@@ -123,7 +263,7 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser_page() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail(
@@ -200,11 +340,16 @@ def wait_until_healthy(base_url: str, server: subprocess.Popen, log_path: Path) 
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.3)
+        time.sleep(0.2)
     pytest.fail(f"streamlit not healthy after {SERVER_START_SECONDS} s:\n{log_path.read_text()}")
 
 
 # --- what a page must show ------------------------------------------------------------------
+
+SCRIPT_DONE = (
+    '[data-testid="stApp"][data-test-script-state="notRunning"]'
+    '[data-test-connection-state="CONNECTED"]'
+)
 
 
 def open_page(page, base_url: str, url_path: str) -> None:
@@ -212,10 +357,7 @@ def open_page(page, base_url: str, url_path: str) -> None:
     page.goto(f"{base_url}/{url_path}")
     # The app root carries the script state; "initial" until the first run, then "running"
     # and "notRunning". A reload starts from "initial" again.
-    page.wait_for_selector(
-        '[data-testid="stApp"][data-test-script-state="notRunning"]'
-        '[data-test-connection-state="CONNECTED"]'
-    )
+    page.wait_for_selector(SCRIPT_DONE)
 
 
 def wait_for_elements(page, expectation: PageExpectation) -> None:
@@ -251,9 +393,7 @@ def page_problems(page, expectation: PageExpectation) -> list[str]:
     heading = page.locator("h1").first.inner_text().strip() if page.locator("h1").count() else ""
     if heading != expectation.title:
         problems.append(f"heading is {heading!r}, expected {expectation.title!r}")
-    exceptions = page.locator('[data-testid="stException"]')
-    if exceptions.count():
-        problems.append(f"exception shown: {exceptions.first.inner_text()[:500]}")
+    problems.extend(exception_problems(page))
 
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     if charts.count() < expectation.charts:
@@ -266,11 +406,15 @@ def page_problems(page, expectation: PageExpectation) -> list[str]:
     metric_values = page.locator('[data-testid="stMetricValue"]').all_inner_texts()
     if len(metric_values) < expectation.metrics:
         problems.append(f"{len(metric_values)} metrics, expected {expectation.metrics}")
+    # A ratio whose denominator is zero shows "n/a" (a month that lost no MRR has no quick
+    # ratio), but a page of metrics none of which is a number shows no data.
     problems.extend(
         f"metric shows {value!r}, not a number"
         for value in metric_values
-        if not re.search(r"\d", value)
+        if not re.search(r"\d", value) and value != MISSING_VALUE
     )
+    if metric_values and not any(re.search(r"\d", value) for value in metric_values):
+        problems.append(f"no metric shows a number: {metric_values}")
 
     tables = page.locator('[data-testid="stDataFrame"]')
     if tables.count() < expectation.tables:
@@ -291,6 +435,99 @@ def page_problems(page, expectation: PageExpectation) -> list[str]:
     return problems
 
 
+def exception_problems(page) -> list[str]:
+    exceptions = page.locator('[data-testid="stException"]')
+    if exceptions.count():
+        return [f"exception shown: {exceptions.first.inner_text()[:500]}"]
+    return []
+
+
+# What a reader sees in the main pane: headings, texts, metrics, alerts, table cells and the
+# labels of chart marks. A filter change must change it.
+CONTENT_SIGNATURE_JS = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (!main) return '';
+    const parts = [];
+    main.querySelectorAll(
+        'h1, h2, h3, [data-testid="stMarkdownContainer"], [data-testid="stMetricValue"], '
+        + '[role="gridcell"], svg [role="graphics-symbol"]'
+    ).forEach(node => parts.push(node.getAttribute('aria-label') || node.textContent || ''));
+    return parts.join('\\n');
+}"""
+
+
+def content_signature(page) -> str:
+    return page.evaluate(CONTENT_SIGNATURE_JS)
+
+
+def widget(page, change: FilterChange):
+    test_ids = {
+        "pill": "stButtonGroup",
+        "segment": "stButtonGroup",
+        "select": "stSelectbox",
+        "multiselect": "stMultiSelect",
+    }
+    return (
+        page.locator('[data-testid="stMain"]')
+        .locator(f'[data-testid="{test_ids[change.widget]}"]')
+        .filter(has=page.get_by_text(change.label, exact=True))
+        .first
+    )
+
+
+def choose_option(page, options, wanted: str) -> None:
+    """Click the option named `wanted`, or the n-th one for "#n"."""
+    if wanted.startswith("#"):
+        options.nth(int(wanted[1:]) - 1).click()
+    else:
+        options.filter(has_text=re.compile(rf"^\s*{re.escape(wanted)}\s*$")).first.click()
+
+
+def apply_filter(page, change: FilterChange) -> None:
+    control = widget(page, change)
+    if change.widget in ("pill", "segment"):
+        choose_option(page, control.locator("button"), change.option)
+    else:
+        control.click()
+        choose_option(page, page.locator('[role="option"]'), change.option)
+        if change.widget == "multiselect":
+            page.keyboard.press("Escape")
+
+
+def wait_for_change(page, before: str) -> bool:
+    """Wait until the script has rerun and the content differs; False when it never did."""
+    try:
+        page.wait_for_function(
+            f"""(before) => document.querySelector('{SCRIPT_DONE}')
+                && ({CONTENT_SIGNATURE_JS})() !== before""",
+            arg=before,
+            timeout=15_000,
+        )
+    except PlaywrightTimeoutError:
+        return False
+    return True
+
+
+def filter_problems(page, expectation: PageExpectation) -> list[str]:
+    """Apply each filter change of the page in turn; what did not do what it should."""
+    problems = []
+    for change in expectation.filter_changes:
+        before = content_signature(page)
+        apply_filter(page, change)
+        if not wait_for_change(page, before):
+            problems.append(f"{change.label} = {change.option}: nothing on the page changed")
+        problems.extend(exception_problems(page))
+        no_match = page.locator('[data-testid="stAlert"]', has_text="match the filters")
+        if change.empties:
+            with contextlib.suppress(PlaywrightTimeoutError):
+                no_match.first.wait_for(timeout=10_000)
+        if change.empties and not no_match.count():
+            problems.append(f"{change.label} = {change.option}: no 'match the filters' notice")
+        if change.empties and "make demo" in alert_texts(page):
+            problems.append(f"{change.label} = {change.option}: blames the warehouse")
+    return problems
+
+
 def save_screenshot(page, folder: Path, name: str) -> Path:
     """Screenshot the whole page: the app scrolls inside its main pane, so grow the viewport."""
     height = page.evaluate(
@@ -299,7 +536,7 @@ def save_screenshot(page, folder: Path, name: str) -> Path:
             return Math.max(main ? main.scrollHeight : 0, document.body.scrollHeight);
         }"""
     )
-    page.set_viewport_size({"width": 1400, "height": min(max(height, 1000), 6000)})
+    page.set_viewport_size({"width": 1400, "height": min(max(height, 1000), 8000)})
     path = folder / f"{name}.png"
     page.screenshot(path=str(path))
     page.set_viewport_size({"width": 1400, "height": 1000})
@@ -310,35 +547,89 @@ def alert_texts(page) -> str:
     return "\n".join(page.locator('[data-testid="stAlert"]').all_inner_texts())
 
 
+def sidebar_book(page) -> str:
+    """The CSM chosen in the sidebar's book filter, as shown."""
+    return page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.inner_text()
+
+
 # --- tests ----------------------------------------------------------------------------------
 
 
 @pytest.mark.browser
-def test_every_page_renders_its_charts_with_data(
-    published_warehouse: Path, browser_page, screenshots: Path, tmp_path: Path
+def test_every_page_renders_its_charts_with_data_and_follows_its_filters(
+    dashboard: Dashboard, browser_page, screenshots: Path
 ) -> None:
     page = browser_page
     failures = {}
-    with dashboard_server(published_warehouse, tmp_path / "streamlit.log") as base_url:
-        for expectation in PAGES:
-            open_page(page, base_url, expectation.url_path)
-            wait_for_elements(page, expectation)
-            problems = page_problems(page, expectation)
-            save_screenshot(page, screenshots, expectation.view)
-            if problems:
-                failures[expectation.view] = problems
+    for expectation in PAGES:
+        open_page(page, dashboard.base_url, expectation.url_path)
+        wait_for_elements(page, expectation)
+        problems = page_problems(page, expectation)
+        save_screenshot(page, screenshots, expectation.view)
+        problems.extend(filter_problems(page, expectation))
+        if problems:
+            failures[expectation.view] = problems
     print(f"dashboard screenshots: {screenshots}")
     assert not failures, f"pages not rendered with data (screenshots in {screenshots}): {failures}"
 
 
 @pytest.mark.browser
-def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
-    published_warehouse: Path, browser_page, screenshots: Path, tmp_path: Path
+def test_the_root_url_opens_the_executive_summary_at_its_own_path(
+    dashboard: Dashboard, browser_page
 ) -> None:
-    # Only the BI file is needed: the full warehouse is never created here.
-    warehouse = tmp_path / "empty.duckdb"
-    empty = bi_file_beside(warehouse)
-    shutil.copyfile(bi_file_beside(published_warehouse), empty)
+    page = browser_page
+    open_page(page, dashboard.base_url, "")
+    page.wait_for_url(re.compile(r"/executive-summary(\?.*)?$"))
+    page.wait_for_selector(SCRIPT_DONE)
+    assert page.locator("h1").first.inner_text().strip() == "Executive summary"
+
+
+@pytest.mark.browser
+def test_the_csm_book_filter_narrows_every_account_list_and_follows_the_reader(
+    dashboard: Dashboard, browser_page, screenshots: Path
+) -> None:
+    page = browser_page
+    open_page(page, dashboard.base_url, "plays")
+    everyone = page.get_by_text(re.compile(r"of [\d,]+ open plays shown")).inner_text()
+    # Choose the first CSM in the sidebar: the list of plays shrinks to their book.
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.locator('[role="option"]').nth(1).click()
+    page.wait_for_function(
+        """(before) => {
+            const shown = [...document.querySelectorAll('[data-testid="stMarkdownContainer"]')]
+                .map(node => node.textContent).find(text => /open plays shown/.test(text));
+            return shown && shown !== before;
+        }""",
+        arg=everyone,
+    )
+    csm = sidebar_book(page).strip()
+    assert csm and "Everyone" not in csm
+    assert not exception_problems(page)
+    # The choice is in the URL (a CSM can bookmark their book) and stays with the reader.
+    assert "csm=" in page.url
+    page.get_by_role("link", name="Account health").click()
+    page.wait_for_url(re.compile(r"/health"))
+    page.wait_for_selector(SCRIPT_DONE)
+    assert sidebar_book(page).strip() == csm
+    shown = page.get_by_text(re.compile(r"of [\d,]+ scored accounts shown"))
+    assert shown.count() or page.locator('[data-testid="stAlert"]', has_text=csm).count(), (
+        "the health page shows neither the book's accounts nor a notice naming the CSM"
+    )
+    save_screenshot(page, screenshots, "health_one_book")
+    # A bookmarked book opens filtered in a fresh session.
+    book_url = page.url
+    open_page(page, dashboard.base_url, book_url.removeprefix(dashboard.base_url + "/"))
+    assert sidebar_book(page).strip() == csm
+    assert not exception_problems(page)
+
+
+@pytest.mark.browser
+def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
+    dashboard: Dashboard, browser_page, screenshots: Path, tmp_path: Path
+) -> None:
+    # Blank every mart in a copy of the BI file and publish it in the served file's place.
+    empty = tmp_path / "empty_bi.duckdb"
+    shutil.copyfile(dashboard.sample_bi_file, empty)
     connection = duckdb.connect(str(empty))
     try:
         marts = connection.execute(
@@ -349,11 +640,12 @@ def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
             connection.execute(f'delete from marts."{table}"')
     finally:
         connection.close()
+    empty.replace(dashboard.bi_file)
 
     page = browser_page
-    with dashboard_server(warehouse, tmp_path / "streamlit.log") as base_url:
+    try:
         for expectation in PAGES:
-            open_page(page, base_url, expectation.url_path)
+            open_page(page, dashboard.base_url, expectation.url_path)
             # The page's final state: the warning that the marts are empty.
             page.locator('[data-testid="stAlert"]', has_text="make demo").first.wait_for()
             problems = page_problems(page, expectation)
@@ -365,20 +657,30 @@ def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
         save_screenshot(page, screenshots, "empty_marts")
 
         # The same server, the file gone: a clear message naming it instead of a page.
-        empty.unlink()
-        open_page(page, base_url, "")
+        dashboard.bi_file.unlink()
+        open_page(page, dashboard.base_url, "")
         assert page_problems(page, PAGES[0]), "the check passed with no BI file"
         assert "make demo" in alert_texts(page)
-        assert empty.name in alert_texts(page)
+        assert dashboard.bi_file.name in alert_texts(page)
         save_screenshot(page, screenshots, "missing_warehouse")
-
+    finally:
         # A publish (an atomic replace of the file) shows up on the next load, no restart.
-        staged = tmp_path / "staged.duckdb"
-        shutil.copyfile(bi_file_beside(published_warehouse), staged)
-        staged.replace(empty)
-        open_page(page, base_url, "")
-        wait_for_elements(page, PAGES[0])
-        assert page_problems(page, PAGES[0]) == []
+        dashboard.restore()
+    open_page(page, dashboard.base_url, PAGES[0].url_path)
+    wait_for_elements(page, PAGES[0])
+    assert page_problems(page, PAGES[0]) == []
+
+
+# Marts the shared modules read on every page (the sidebar's CSM list), and marts read only when
+# published: CSM names come from dim_csms once a model provides it (see csm_book.py).
+SHARED_MODULES = [REPO_ROOT / "dashboard" / "csm_book.py"]
+OPTIONAL_MARTS = {"dim_csms"}
+
+
+def marts_named(source: str) -> set[str]:
+    return set(re.findall(r"\bmarts\.(\w+)", source)) | set(
+        re.findall(r"NAMES_MART = \"(\w+)\"", source)
+    )
 
 
 def test_exposures_list_exactly_the_marts_each_page_reads() -> None:
@@ -386,9 +688,14 @@ def test_exposures_list_exactly_the_marts_each_page_reads() -> None:
         exposure["name"]: exposure
         for exposure in yaml.safe_load(EXPOSURES_YAML.read_text())["exposures"]
     }
+    # Once a dim_csms model exists, the exposures must list it like any other mart.
+    optional = {
+        mart for mart in OPTIONAL_MARTS if not list((REPO_ROOT / "models").rglob(f"{mart}.sql"))
+    }
+    shared = set().union(*(marts_named(module.read_text()) for module in SHARED_MODULES))
     for expectation in PAGES:
         source = (DASHBOARD_VIEWS / f"{expectation.view}.py").read_text()
-        read = set(re.findall(r"\bmarts\.(\w+)", source))
+        read = (marts_named(source) | shared) - optional
         exposure = exposures[f"dashboard_{expectation.view}"]
         declared = {
             re.fullmatch(r"ref\('(\w+)'\)", dependency).group(1)
@@ -399,3 +706,6 @@ def test_exposures_list_exactly_the_marts_each_page_reads() -> None:
         )
         assert exposure["url"].rstrip("/").endswith(expectation.url_path)
     assert set(exposures) == {f"dashboard_{expectation.view}" for expectation in PAGES}
+    assert {path.stem for path in DASHBOARD_VIEWS.glob("*.py")} == {
+        expectation.view for expectation in PAGES
+    }, "a page in dashboard/views/ has no PageExpectation"
