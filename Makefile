@@ -63,7 +63,7 @@ demo: $(STAMP) ## set up, generate SF $(SCALE) extracts, load, build, test, publ
 	$(BIN)/cswh generate --scale $(SCALE) --landing $(LANDING)
 	$(BIN)/cswh run --landing $(LANDING) --warehouse $(WAREHOUSE)
 	$(BIN)/dbt docs generate --project-dir . --profiles-dir . --quiet
-	@$(BIN)/python -m cswh.summary --warehouse $(WAREHOUSE) --landing $(LANDING)
+	@$(BIN)/cswh summary --warehouse $(WAREHOUSE) --landing $(LANDING)
 
 .PHONY: dashboard
 dashboard: $(STAMP) ## start the dashboard on the published warehouse (http://127.0.0.1:8501)
@@ -78,7 +78,7 @@ docs: $(STAMP) ## generate the dbt docs catalogue of the published warehouse (ta
 
 .PHONY: bench
 bench: $(DEV_STAMP) ## benchmark SF $(BENCH_SCALES): figures to benchmarks/ and docs/benchmarks.md
-	$(BIN)/python -m cswh.bench --scales $(BENCH_SCALES) --out benchmarks
+	$(BIN)/cswh bench --scales "$(BENCH_SCALES)" --out benchmarks
 
 .PHONY: lint
 lint: $(DEV_STAMP) ## ruff, sqlfluff, and the contracts-vs-dbt-YAML check

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
+import click
 import duckdb
 import pytest
 
@@ -31,36 +33,93 @@ def cswh(*arguments: str, env: dict[str, str] | None = None) -> subprocess.Compl
     )
 
 
-def subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = cli.build_parser()
-    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(action.choices)
+def commands(group: click.Group = cli.cswh, path: tuple[str, ...] = ()) -> dict:
+    """Every command of the tree by its path, e.g. ("target", "spark", "build")."""
+    found: dict[tuple[str, ...], click.Command] = {}
+    for name, command in group.commands.items():
+        found[(*path, name)] = command
+        if isinstance(command, click.Group):
+            found |= commands(command, (*path, name))
+    return found
 
 
-@pytest.mark.parametrize("name", sorted(subcommands()))
-def test_every_subcommand_has_help_with_its_options_and_defaults(name, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main([name, "--help"])
-    assert exit_info.value.code == 0
+@pytest.mark.parametrize("path", sorted(commands()), ids=" ".join)
+def test_every_command_has_help_with_its_options_and_defaults(path, capsys):
+    assert cli.main([*path, "--help"]) == 0
     text = capsys.readouterr().out
-    parser = subcommands()[name]
-    assert parser.description and parser.description.split()[0] in text
-    for action in parser._actions:
-        for option in action.option_strings:
-            assert option in text, f"cswh {name} --help does not mention {option}"
-        has_default = action.default not in (None, False, argparse.SUPPRESS)
-        if action.option_strings and has_default:
-            assert "default" in (action.help or ""), f"{name} {action.dest}: default not shown"
-    assert "exit codes:" in text
+    command = commands()[path]
+    defaults = command.make_context("cswh", [], resilient_parsing=True).params
+    assert command.help and command.help.split()[0] in text
+    for parameter in command.params:
+        if not isinstance(parameter, click.Option):
+            continue
+        for option in parameter.opts:
+            assert option in text, f"cswh {' '.join(path)} --help does not mention {option}"
+        # What the option is when not given: None, False or () mean "nothing" and need no note.
+        if defaults.get(parameter.name) not in (None, False, ()):
+            shown = parameter.show_default or "default" in (parameter.help or "")
+            assert shown, f"{' '.join(path)} {parameter.name}: default not shown"
+    if not isinstance(command, click.Group) and path[0] != "target":
+        assert "exit codes:" in text
 
 
-def test_top_level_help_documents_every_exit_code():
+def test_top_level_help_documents_every_exit_code_and_every_command():
     completed = cswh("--help")
     assert completed.returncode == 0
     for code in cli.EXIT_CODES:
-        assert f"\n  {code} " in completed.stdout
-    for name in subcommands():
-        assert name in completed.stdout
+        assert re.search(rf"\n +{code} ", completed.stdout), code
+    for name, *_rest in commands():
+        assert f"\n  {name} " in completed.stdout
+
+
+def test_version_comes_from_the_package_metadata():
+    completed = cswh("--version")
+    assert completed.returncode == 0
+    assert completed.stdout.strip() == f"cswh, version {version('cs-warehouse')}"
+
+
+def test_the_tree_has_bench_summary_settings_and_both_targets():
+    paths = {" ".join(path) for path in commands()}
+    expected = {"bench", "summary", "settings", "target postgres build", "target spark build"}
+    assert expected <= paths
+    assert {"target postgres server", "target postgres compare", "target spark replicate"} <= paths
+
+
+def test_target_build_passes_unknown_options_to_dbt(monkeypatch):
+    from cswh.targets import postgres, spark
+
+    seen = {}
+    monkeypatch.setattr(
+        postgres, "build_command", lambda warehouse, arguments: seen.update(pg=arguments) or 3
+    )
+    monkeypatch.setattr(
+        spark,
+        "build_command",
+        lambda warehouse, arguments, compare, relations, summary: (
+            seen.update(spark=(arguments, compare, relations)) or 0
+        ),
+    )
+    assert cli.main(["target", "postgres", "build", "--select", "staging"]) == 3
+    assert seen["pg"] == ("--select", "staging")
+    code = cli.main(["target", "spark", "build", "--compare-relations", "a,b", "--select", "stg_x"])
+    assert code == 0
+    assert seen["spark"] == (("--select", "stg_x"), False, ["a", "b"])
+
+
+def test_bench_takes_its_scales_as_one_list(monkeypatch):
+    from cswh import bench
+
+    seen = {}
+    monkeypatch.setattr(bench, "run", lambda **options: seen.update(options) or 0)
+    assert cli.main(["bench", "--scales", "1 10,50", "--render-only"]) == 0
+    assert seen["scales"] == [1.0, 10.0, 50.0] and seen["render_only"]
+    assert cli.main(["bench", "--scales", "ten"]) == cli.EXIT_USAGE
+
+
+def test_build_leaves_unit_tests_to_ci_unless_asked():
+    assert "--exclude-resource-type" in cli.build_arguments(None)
+    arguments = cli.build_arguments("staging", full_refresh=True, unit_tests=True)
+    assert arguments == ["build", "--select", "staging", "--full-refresh"]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +129,7 @@ def test_top_level_help_documents_every_exit_code():
 def test_wrong_usage_exits_2(arguments):
     completed = cswh(*arguments)
     assert completed.returncode == cli.EXIT_USAGE
-    assert "usage: cswh" in completed.stderr
+    assert "Usage: cswh" in completed.stderr
 
 
 def test_a_bad_setting_exits_2_with_a_message(tmp_path):

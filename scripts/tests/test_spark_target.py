@@ -216,12 +216,14 @@ def _build_duckdb_sample(folder: Path, env: dict[str, str]) -> Path:
 def _spark_build(
     warehouse: Path, env: dict[str, str], summary_path: Path, *arguments: str
 ) -> dict[str, object]:
-    """`python -m cswh.targets.spark build` in a subprocess; its summary, asserted ok."""
+    """`cswh target spark build` in a subprocess; its summary, asserted ok."""
     completed = subprocess.run(
         [
             sys.executable,
             "-m",
-            "cswh.targets.spark",
+            "cswh.cli",
+            "target",
+            "spark",
             "build",
             "--warehouse",
             str(warehouse),
@@ -355,7 +357,12 @@ def test_incremental_run_on_spark_matches_duckdb_and_rewrites_few_partitions(
     spark_folder = Path(env["CSWH_SPARK_DIR"])
     before = {relation: _partition_files(spark_folder, relation) for relation in PARTITIONED}
     summary = _spark_build(
-        warehouse, env, tmp_path / "summary.json", "--compare-relations", *relations, *select
+        warehouse,
+        env,
+        tmp_path / "summary.json",
+        "--compare-relations",
+        ",".join(relations),
+        *select,
     )
     assert set(summary["marts_compared"]) == set(relations)
 
