@@ -167,6 +167,8 @@ def machine() -> dict[str, str]:
 
 
 def _dbt_build(step: str, work: Path, env: dict[str, str], log: Path, *extra: str) -> StepResult:
+    """dbt build in a child process, unlike `cswh build`: the child's own peak memory is the
+    figure wanted, and only a separate process has one (os.wait4 in run_step)."""
     return run_step(
         step,
         [

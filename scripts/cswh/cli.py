@@ -18,11 +18,11 @@ from pathlib import Path
 import click
 import duckdb
 
-from cswh import settings
+from cswh import dbt_runner, settings
 from cswh.disk import DiskFull, disk_full, is_disk_full
 from cswh.load import LoadResult
 from cswh.lock import WarehouseBusy, warehouse_lock
-from cswh.progress import Progress, stream_dbt
+from cswh.progress import Progress
 from cswh.publish import build_ran_out_of_space
 from cswh.vendors import VENDORS
 
@@ -147,18 +147,6 @@ def _report_load(result: LoadResult) -> None:
     )
 
 
-def dbt_command(*arguments: str) -> list[str]:
-    dbt = Path(sys.executable).with_name("dbt")
-    return [
-        str(dbt),
-        *arguments,
-        "--project-dir",
-        str(settings.REPO_ROOT),
-        "--profiles-dir",
-        str(settings.REPO_ROOT),
-    ]
-
-
 def dbt_log_file() -> Path:
     """Where dbt writes its full log: DBT_LOG_PATH, as dbt itself reads, or logs/ in the repo."""
     return settings.dbt_log_path() / "dbt.log"
@@ -166,15 +154,13 @@ def dbt_log_file() -> Path:
 
 def run_dbt(warehouse: Path, *arguments: str, verbose: bool = False) -> int:
     """Run dbt against ``warehouse`` with a progress bar named after the dbt command."""
-    env = os.environ | {"CSWH_WAREHOUSE_PATH": str(warehouse.resolve())}
     step = "freshness" if arguments[:2] == ("source", "freshness") else arguments[0]
-    return stream_dbt(
-        dbt_command(*arguments),
+    return dbt_runner.run_dbt(
+        arguments,
         step=step,
         progress=Progress(),
         verbose=verbose,
-        env=env,
-        cwd=settings.REPO_ROOT,
+        env={"CSWH_WAREHOUSE_PATH": str(warehouse.resolve())},
     )
 
 

@@ -12,6 +12,8 @@ reading and may happen anywhere.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -326,6 +328,24 @@ def sample_warehouse_for_tests() -> Path | None:
 
 def dashboard_screenshots() -> Path | None:
     return optional_path("CSWH_DASHBOARD_SCREENSHOTS")
+
+
+@contextmanager
+def temporary_environment(values: Mapping[str, str]) -> Iterator[None]:
+    """Set variables for dbt run in this process (profiles.yml reads them), then restore them.
+
+    Here because restoring means reading the previous values, and this module is the only reader.
+    """
+    previous = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 # --- the reference page ----------------------------------------------------------------------

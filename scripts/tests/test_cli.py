@@ -10,14 +10,16 @@ import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 import duckdb
 import pytest
 
-from cswh import cli, export, publish, summary
+from cswh import cli, dbt_runner, export, publish, summary
+from cswh.dbt_runner import DbtEvents
 from cswh.load import ensure_loader_tables
-from cswh.progress import Progress, stream_dbt
+from cswh.progress import Progress
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -194,23 +196,34 @@ def test_a_terminal_gets_one_bar_redrawn_in_place():
     assert output.count("\n") == 1, "a bar must not scroll the terminal"
 
 
-FAKE_DBT = """
-import sys
-lines = [
-    "Found 3 models, 1 data test",
-    "\\x1b[0m12:00:01  1 of 4 START sql table model marts.a ...... [RUN]",
-    "\\x1b[0m12:00:01  1 of 4 OK created sql table model marts.a ... [\\x1b[32mOK\\x1b[0m in 0.1s]",
-    "12:00:01  2 of 4 START sql table model marts.b ...... [RUN]",
-    "12:00:01  2 of 4 OK created sql table model marts.b ... [OK in 0.1s]",
-    "12:00:02  3 of 4 FAIL 1 unique_a_id ................ [FAIL 1 in 0.1s]",
-    "12:00:02  4 of 4 SKIP relation marts.c ............ [SKIP]",
-    "12:00:02  Finished running 3 table models, 1 data test in 1.00s.",
-    "12:00:02  Completed with 1 error, 0 partial successes, and 0 warnings:",
-    "12:00:02  Done. PASS=2 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=4",
+def dbt_event(name: str, level: str = "info", msg: str = "", **data: object) -> SimpleNamespace:
+    """An EventMsg as dbtRunner hands it to a callback: info.name/level/msg, and data."""
+    return SimpleNamespace(
+        info=SimpleNamespace(name=name, level=level, msg=msg), data=SimpleNamespace(**data)
+    )
+
+
+# What dbt fires for a build of two models, a failing test and a skipped model.
+DBT_EVENTS = [
+    dbt_event("FoundStats", msg="Found 3 models, 1 data test"),
+    dbt_event("LogStartLine", msg="1 of 4 START sql table model marts.a", index=1, total=4),
+    dbt_event("LogModelResult", msg="1 of 4 OK created marts.a", index=1, total=4, status="ok"),
+    dbt_event("NodeFinished"),
+    dbt_event("LogStartLine", msg="2 of 4 START sql table model marts.b", index=2, total=4),
+    dbt_event("LogModelResult", msg="2 of 4 OK created marts.b", index=2, total=4, status="ok"),
+    dbt_event("NodeFinished"),
+    dbt_event("LogStartLine", msg="3 of 4 START test unique_a_id", index=3, total=4),
+    dbt_event(
+        "LogTestResult", "error", "3 of 4 FAIL 1 unique_a_id", index=3, num_models=4, status="fail"
+    ),
+    dbt_event("NodeFinished"),
+    dbt_event("SkippingDetails", msg="4 of 4 SKIP relation marts.c", index=4, total=4),
+    dbt_event("NodeFinished"),
+    dbt_event("Formatting", "debug", "a debug line"),
+    dbt_event("FinishedRunningStats", msg="Finished running 3 table models, 1 data test"),
+    dbt_event("EndOfRunSummary", "error", "Completed with 1 error"),
+    dbt_event("StatsLine", msg="Done. PASS=2 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=4"),
 ]
-print("\\n".join(lines))
-sys.exit(1)
-"""
 
 
 @pytest.mark.parametrize("interactive", [False, True])
@@ -222,13 +235,28 @@ def test_dbt_progress_counts_finished_nodes_and_keeps_failures_visible(interacti
             updates.append((step, done, total))
 
     recorder = Recorder(stream=io.StringIO(), interactive=interactive)
-    code = stream_dbt([sys.executable, "-c", FAKE_DBT], step="build", progress=recorder)
-    assert code == 1
+    events = DbtEvents("build", recorder, echo=interactive)
+    for event in DBT_EVENTS:
+        events(event)
     assert updates == [("build", n, 4) for n in range(1, 5)]
     echoed = capsys.readouterr().out
-    assert "3 of 4 FAIL 1 unique_a_id" in echoed and "Done. PASS=2" in echoed
-    # On a terminal the routine lines are replaced by the bar; in a log every line stays.
-    assert ("1 of 4 START" in echoed) is not interactive
+    if interactive:
+        # dbt's console log is off: the failure and the closing summary are echoed, no more.
+        assert "3 of 4 FAIL 1 unique_a_id" in echoed and "Done. PASS=2" in echoed
+        assert "START" not in echoed and "OK created" not in echoed and "debug" not in echoed
+    else:
+        assert echoed == "", "dbt prints its own lines where the output is not a terminal"
+
+
+def test_dbt_logs_are_plain_text_where_output_is_not_a_terminal(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    flags = dbt_runner.output_arguments(interactive=False, verbose=False)
+    assert "--no-use-colors" in flags and "--no-use-colors-file" in flags
+    assert "--log-level" not in flags
+    assert dbt_runner.output_arguments(interactive=True, verbose=False)[-2:] == [
+        "--log-level",
+        "none",
+    ]
 
 
 def test_interrupt_exits_130(tmp_path, monkeypatch, capsys):

@@ -85,7 +85,7 @@ class Connection:
         )
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for a dbt subprocess, so dbt reaches the same server as this module."""
+        """Variables for dbt (profiles.yml reads them): the server this module reaches."""
         return {
             "CSWH_PG_HOST": self.host,
             "CSWH_PG_PORT": str(self.port),
@@ -504,21 +504,12 @@ def _copy_table(
 
 def dbt_build(connection: Connection | None = None, *arguments: str) -> int:
     """`dbt build --target postgres` (seeds, models, data tests, unit tests); the exit code."""
+    from cswh.dbt_runner import run_dbt
+
     connection = connection or Connection.from_env()
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [
-        str(dbt),
-        "build",
-        "--target",
-        "postgres",
-        "--project-dir",
-        str(settings.REPO_ROOT),
-        "--profiles-dir",
-        str(settings.REPO_ROOT),
-        *arguments,
-    ]
-    env = os.environ | connection.dbt_env()
-    return subprocess.run(command, env=env, cwd=settings.REPO_ROOT, check=False).returncode
+    return run_dbt(
+        ["build", "--target", "postgres", *arguments], step="postgres", env=connection.dbt_env()
+    )
 
 
 def timed_build(

@@ -86,14 +86,15 @@ def raw_parquet_dir() -> Path:
 
 
 def _dbt_arguments(*arguments: str) -> list[str]:
+    from cswh.dbt_runner import output_arguments, project_arguments
+
+    # dbt prints its own lines here (no progress bar): plain text when not on a terminal.
     return [
         *arguments,
         "--target",
         TARGET_NAME,
-        "--project-dir",
-        str(settings.REPO_ROOT),
-        "--profiles-dir",
-        str(settings.REPO_ROOT),
+        *output_arguments(interactive=False, verbose=True),
+        *project_arguments(),
     ]
 
 
