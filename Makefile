@@ -90,9 +90,8 @@ lint: $(DEV_STAMP) ## ruff, sqlfluff, and the contracts-vs-dbt-YAML check
 .PHONY: pytest
 pytest: $(DEV_STAMP) ## the Python test suite (reuses the sample warehouse when it exists)
 	@if [ -f $(TEST_WAREHOUSE) ]; then \
-		echo "the semantic-layer, catalogue and dialect-world tests use $(TEST_WAREHOUSE)"; \
-		export CSWH_SEMANTIC_TEST_WAREHOUSE=$(TEST_WAREHOUSE) CSWH_CATALOGUE_TEST_WAREHOUSE=$(TEST_WAREHOUSE) \
-			CSWH_PII_TEST_WAREHOUSE=$(TEST_WAREHOUSE) CSWH_DIALECT_NATIVE_WAREHOUSE=$(TEST_WAREHOUSE); \
+		echo "the tests that read marts share $(TEST_WAREHOUSE) (conftest.py's sample fixture)"; \
+		export CSWH_TEST_SAMPLE_WAREHOUSE=$(TEST_WAREHOUSE); \
 	fi; \
 	$(BIN)/pytest
 
