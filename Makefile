@@ -63,7 +63,7 @@ demo: $(STAMP) ## set up, generate SF $(SCALE) extracts, load, build, test, publ
 	$(BIN)/cswh generate --scale $(SCALE) --landing $(LANDING)
 	$(BIN)/cswh run --landing $(LANDING) --warehouse $(WAREHOUSE)
 	$(BIN)/dbt docs generate --project-dir . --profiles-dir . --quiet
-	@$(BIN)/python -m cswh.summary --warehouse $(WAREHOUSE) --landing $(LANDING)
+	@$(BIN)/cswh summary --warehouse $(WAREHOUSE) --landing $(LANDING)
 
 .PHONY: dashboard
 dashboard: $(STAMP) ## start the dashboard on the published warehouse (http://127.0.0.1:8501)
@@ -78,7 +78,7 @@ docs: $(STAMP) ## generate the dbt docs catalogue of the published warehouse (ta
 
 .PHONY: bench
 bench: $(DEV_STAMP) ## benchmark SF $(BENCH_SCALES): figures to benchmarks/ and docs/benchmarks.md
-	$(BIN)/python -m cswh.bench --scales $(BENCH_SCALES) --out benchmarks
+	$(BIN)/cswh bench --scales "$(BENCH_SCALES)" --out benchmarks
 
 .PHONY: lint
 lint: $(DEV_STAMP) ## ruff, sqlfluff, and the contracts-vs-dbt-YAML check
@@ -91,9 +91,8 @@ lint: $(DEV_STAMP) ## ruff, sqlfluff, and the contracts-vs-dbt-YAML check
 .PHONY: pytest
 pytest: $(DEV_STAMP) ## the Python test suite (reuses the sample warehouse when it exists)
 	@if [ -f $(TEST_WAREHOUSE) ]; then \
-		echo "the semantic-layer, catalogue and dialect-world tests use $(TEST_WAREHOUSE)"; \
-		export CSWH_SEMANTIC_TEST_WAREHOUSE=$(TEST_WAREHOUSE) CSWH_CATALOGUE_TEST_WAREHOUSE=$(TEST_WAREHOUSE) \
-			CSWH_PII_TEST_WAREHOUSE=$(TEST_WAREHOUSE) CSWH_DIALECT_NATIVE_WAREHOUSE=$(TEST_WAREHOUSE); \
+		echo "the tests that read marts share $(TEST_WAREHOUSE) (conftest.py's sample fixture)"; \
+		export CSWH_TEST_SAMPLE_WAREHOUSE=$(TEST_WAREHOUSE); \
 	fi; \
 	$(BIN)/pytest
 

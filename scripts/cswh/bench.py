@@ -1,6 +1,6 @@
 """Benchmark: how long each stage takes at several scale factors, and how much memory it needs.
 
-    python -m cswh.bench --scales 1 10 50 --out benchmarks/
+    cswh bench --scales 1 10 50 --out benchmarks/
 
 For each scale, in a scratch folder (removed afterwards unless ``--keep``), this runs, each step
 in a fresh child process: ``cswh generate``, ``cswh load``, the floor (a new DuckDB process that
@@ -17,7 +17,6 @@ there (``cswh.targets.postgres.timed_build``).
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import os
@@ -168,6 +167,8 @@ def machine() -> dict[str, str]:
 
 
 def _dbt_build(step: str, work: Path, env: dict[str, str], log: Path, *extra: str) -> StepResult:
+    """dbt build in a child process, unlike `cswh build`: the child's own peak memory is the
+    figure wanted, and only a separate process has one (os.wait4 in run_step)."""
     return run_step(
         step,
         [
@@ -344,7 +345,7 @@ def render_markdown(rows: list[dict[str, str]]) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Rendered by `python -m cswh.bench` (`make bench`) from `benchmarks/results.csv`; do not",
+        "Rendered by `cswh bench` (`make bench`) from `benchmarks/results.csv`; do not",
         "edit by hand. Figures are wall-clock seconds and peak resident memory (MiB) of each step,",
         "each run as a fresh process, on the machine described below. The machine may be shared",
         "(see the load averages under Every run), so treat differences under about 20 % as noise.",
@@ -444,49 +445,30 @@ def render_markdown(rows: list[dict[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cswh.bench", description=__doc__.split("\n\n")[0]
-    )
-    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0, 50.0])
-    parser.add_argument("--out", type=Path, default=Path("benchmarks"), help="CSV folder")
-    parser.add_argument(
-        "--work",
-        type=Path,
-        default=None,
-        help="scratch folder (default: a new folder under the system temp dir)",
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the scratch folders")
-    parser.add_argument(
-        "--memory-limit",
-        default=os.environ.get("CSWH_BENCH_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
-        help="DuckDB memory limit for the floor and dbt (default: 4GB)",
-    )
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=os.cpu_count() or 2,
-        help="dbt threads: models built at once, sharing DuckDB's memory limit (default: CPUs)",
-    )
-    parser.add_argument("--postgres", action="store_true", help="also time a PostgreSQL build")
-    parser.add_argument("--doc", type=Path, default=DOC_PATH, help="Markdown report to render")
-    parser.add_argument(
-        "--render-only", action="store_true", help="only re-render the report from the CSV"
-    )
-    args = parser.parse_args(argv)
-
-    results_csv = args.out / RESULTS_FILE
-    if not args.render_only:
-        work_root = args.work or Path(tempfile.mkdtemp(prefix="cswh-bench-"))
+def run(
+    scales: Sequence[float],
+    out: Path,
+    work: Path | None = None,
+    keep: bool = False,
+    memory_limit: str = DEFAULT_MEMORY_LIMIT,
+    threads: int = 2,
+    postgres: bool = False,
+    doc: Path = DOC_PATH,
+    render_only: bool = False,
+) -> int:
+    """`cswh bench`: every scale in turn, then the report re-rendered from the whole CSV."""
+    results_csv = out / RESULTS_FILE
+    if not render_only:
+        work_root = work or Path(tempfile.mkdtemp(prefix="cswh-bench-"))
         about = machine()
-        for scale in args.scales:
-            work = work_root / f"sf{scale:g}"
-            if work.exists():
-                shutil.rmtree(work)
+        for scale in scales:
+            scale_work = work_root / f"sf{scale:g}"
+            if scale_work.exists():
+                shutil.rmtree(scale_work)
             started_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-            print(f"scale {scale:g} in {work}", flush=True)
+            print(f"scale {scale:g} in {scale_work}", flush=True)
             load_at_start = os.getloadavg()[0]
-            row = bench_scale(scale, work, args.memory_limit, args.threads, args.postgres)
+            row = bench_scale(scale, scale_work, memory_limit, threads, postgres)
             row |= about | {
                 "run_started_at": started_at,
                 "load_average_at_start": load_at_start,
@@ -494,16 +476,12 @@ def main(argv: list[str] | None = None) -> int:
             }
             append_results([row], results_csv)
             print(json.dumps({k: _format(v) for k, v in row.items()}, indent=1), flush=True)
-            if not args.keep:
-                shutil.rmtree(work, ignore_errors=True)
+            if not keep:
+                shutil.rmtree(scale_work, ignore_errors=True)
             # Re-render after every scale so a long run shows its progress.
-            args.doc.write_text(render_markdown(read_results(results_csv)), encoding="utf-8")
-        if not args.keep and args.work is None:
+            doc.write_text(render_markdown(read_results(results_csv)), encoding="utf-8")
+        if not keep and work is None:
             shutil.rmtree(work_root, ignore_errors=True)
-    args.doc.write_text(render_markdown(read_results(results_csv)), encoding="utf-8")
-    print(f"results: {results_csv}; report: {args.doc}")
+    doc.write_text(render_markdown(read_results(results_csv)), encoding="utf-8")
+    print(f"results: {results_csv}; report: {doc}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

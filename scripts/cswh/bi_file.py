@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from cswh import settings
 from cswh.export import MART_SCHEMA, export_query, list_marts, mart_columns, quote, sql_string
 
 BI_PATH_ENV = "CSWH_BI_WAREHOUSE_PATH"
@@ -52,9 +53,9 @@ class BiFileResult:
 
 def bi_path_for(published: Path) -> Path:
     """``CSWH_BI_WAREHOUSE_PATH``, or ``<warehouse stem>_bi.duckdb`` beside the warehouse."""
-    configured = os.environ.get(BI_PATH_ENV)
+    configured = settings.bi_warehouse_path()
     if configured:
-        return Path(configured)
+        return configured
     return published.with_name(f"{published.stem}{BI_STEM_SUFFIX}.duckdb")
 
 

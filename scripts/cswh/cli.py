@@ -1,27 +1,28 @@
-"""The ``cswh`` command line: thin wrappers over the package's functions.
+"""The ``cswh`` command line: one click tree of thin wrappers over the package's functions.
 
-Each subcommand is one ``add_<name>`` function registering its parser in :data:`COMMANDS` and one
-``cmd_<name>`` handler returning an exit code; a new command is one more pair and one more entry.
-The exit codes are in :data:`EXIT_CODES` (shown by ``cswh --help``).
+Every command is a click command whose callback returns an exit code; the work is in plain
+``cmd_<name>`` functions (and the modules they call) that tests call directly. The exit codes are
+in :data:`EXIT_CODES` (shown by ``cswh --help``); click's own usage errors exit 2 as well.
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import click
 import duckdb
 
-from cswh import settings
+from cswh import dbt_runner, settings
 from cswh.disk import DiskFull, disk_full, is_disk_full
 from cswh.load import LoadResult
-from cswh.lock import WAIT_ENV, WarehouseBusy, warehouse_lock
-from cswh.progress import Progress, stream_dbt
+from cswh.lock import WarehouseBusy, warehouse_lock
+from cswh.progress import Progress
 from cswh.publish import build_ran_out_of_space
 from cswh.vendors import VENDORS
 
@@ -53,29 +54,37 @@ EXIT_CODES_EPILOG = "exit codes:\n" + "\n".join(
 )
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    if args.dialect and args.next_day:
+def cmd_generate(
+    landing: Path,
+    scale: float = 1.0,
+    seed: int = 42,
+    end_date: date = date(2026, 10, 31),
+    file_format: str = "csv",
+    dialect: Sequence[str] | None = None,
+    next_day: bool = False,
+    days: int = 1,
+) -> int:
+    if dialect and next_day:
         print("error: --dialect applies to a new world, not to --next-day", file=sys.stderr)
         return EXIT_USAGE
     from cswh.generate import append_next_day, generate_landing
 
-    landing = Path(args.landing)
     progress = Progress()
-    if args.next_day:
-        result = append_next_day(landing, days=args.days, progress=progress)
+    if next_day:
+        result = append_next_day(landing, days=days, progress=progress)
     else:
         result = generate_landing(
             landing,
-            scale=args.scale,
-            seed=args.seed,
-            end_date=args.end_date,
-            file_format=args.format,
+            scale=scale,
+            seed=seed,
+            end_date=end_date,
+            file_format=file_format,
             progress=progress,
         )
-    if args.dialect:
+    if dialect:
         from cswh.vendors.dialect import write_dialect_landing
 
-        written = write_dialect_landing(landing, args.dialect)
+        written = write_dialect_landing(landing, list(dialect))
         shapes = ", ".join(f"{vendor} ({files} files)" for vendor, files in written.items())
         print(f"rewrote in vendor shapes: {shapes}; see {landing}/_source_systems.yml")
     total = sum(result.rows_by_entity.values())
@@ -86,15 +95,12 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_load(args: argparse.Namespace) -> int:
+def cmd_load(landing: Path, warehouse: Path, wait: float | None = None) -> int:
     from cswh.load import load_landing
 
     try:
         result = load_landing(
-            Path(args.landing),
-            Path(args.warehouse),
-            progress=Progress(),
-            wait_seconds=_wait_seconds(args),
+            landing, warehouse, progress=Progress(), wait_seconds=_wait_seconds(wait)
         )
     except FileNotFoundError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -103,10 +109,10 @@ def cmd_load(args: argparse.Namespace) -> int:
     return EXIT_OK if result.ok else EXIT_INPUT_REFUSED
 
 
-def _wait_seconds(args: argparse.Namespace) -> float:
+def _wait_seconds(wait: float | None) -> float:
     from cswh.lock import wait_seconds_setting
 
-    return args.wait if args.wait is not None else wait_seconds_setting()
+    return wait if wait is not None else wait_seconds_setting()
 
 
 def _report_load(result: LoadResult) -> None:
@@ -141,52 +147,53 @@ def _report_load(result: LoadResult) -> None:
     )
 
 
-def dbt_command(*arguments: str) -> list[str]:
-    dbt = Path(sys.executable).with_name("dbt")
-    return [
-        str(dbt),
-        *arguments,
-        "--project-dir",
-        str(settings.REPO_ROOT),
-        "--profiles-dir",
-        str(settings.REPO_ROOT),
-    ]
-
-
 def dbt_log_file() -> Path:
     """Where dbt writes its full log: DBT_LOG_PATH, as dbt itself reads, or logs/ in the repo."""
-    return Path(os.environ.get("DBT_LOG_PATH", settings.REPO_ROOT / "logs")) / "dbt.log"
+    return settings.dbt_log_path() / "dbt.log"
 
 
 def run_dbt(warehouse: Path, *arguments: str, verbose: bool = False) -> int:
     """Run dbt against ``warehouse`` with a progress bar named after the dbt command."""
-    env = os.environ | {"CSWH_WAREHOUSE_PATH": str(warehouse.resolve())}
     step = "freshness" if arguments[:2] == ("source", "freshness") else arguments[0]
-    return stream_dbt(
-        dbt_command(*arguments),
+    return dbt_runner.run_dbt(
+        arguments,
         step=step,
         progress=Progress(),
         verbose=verbose,
-        env=env,
-        cwd=settings.REPO_ROOT,
+        env={"CSWH_WAREHOUSE_PATH": str(warehouse.resolve())},
     )
 
 
-def _build_arguments(args: argparse.Namespace) -> list[str]:
+def build_arguments(
+    select: str | None, full_refresh: bool = False, unit_tests: bool = False
+) -> list[str]:
+    """`dbt build` arguments; unit tests are left out unless asked for.
+
+    Unit tests pin formulas on hand-written rows: they belong in CI (`make test`), and in a
+    production run they would only spend time proving again what the code already proved.
+    """
     return [
         "build",
-        *(["--select", args.select] if args.select else []),
-        *(["--full-refresh"] if getattr(args, "full_refresh", False) else []),
+        *(["--select", select] if select else []),
+        *([] if unit_tests else ["--exclude-resource-type", "unit_test"]),
+        *(["--full-refresh"] if full_refresh else []),
     ]
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def cmd_build(
+    warehouse: Path,
+    select: str | None = None,
+    full_refresh: bool = False,
+    unit_tests: bool = False,
+    wait: float | None = None,
+    verbose: bool = False,
+) -> int:
     from cswh.summary import dbt_line
 
     started = time.monotonic()
-    warehouse = Path(args.warehouse)
-    with warehouse_lock(warehouse, "cswh build", _wait_seconds(args)):
-        code = run_dbt(warehouse, *_build_arguments(args), verbose=args.verbose)
+    arguments = build_arguments(select, full_refresh, unit_tests)
+    with warehouse_lock(warehouse, "cswh build", _wait_seconds(wait)):
+        code = run_dbt(warehouse, *arguments, verbose=verbose)
     run_results = settings.dbt_target_path() / "run_results.json"
     outcome = dbt_line(run_results)
     if code != 0 and build_ran_out_of_space(run_results, warehouse):
@@ -198,27 +205,37 @@ def cmd_build(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BUILD_FAILED
-    print(f"dbt build passed in {time.monotonic() - started:.0f}s: {outcome} -> {args.warehouse}")
+    print(f"dbt build passed in {time.monotonic() - started:.0f}s: {outcome} -> {warehouse}")
     return EXIT_OK
 
 
-def cmd_run(args: argparse.Namespace) -> int:
+def cmd_run(
+    landing: Path,
+    warehouse: Path,
+    select: str | None = None,
+    unit_tests: bool = False,
+    export_dir: Path | None = None,
+    no_export: bool = False,
+    wait: float | None = None,
+    verbose: bool = False,
+) -> int:
     from cswh.publish import quality_dir_for, run_pipeline
     from cswh.summary import dbt_line, render
 
-    published = Path(args.warehouse)
+    published = warehouse
     run_results = settings.dbt_target_path() / "run_results.json"
+    arguments = build_arguments(select, unit_tests=unit_tests)
     result = run_pipeline(
-        Path(args.landing),
+        landing,
         published,
-        build=lambda candidate: run_dbt(candidate, *_build_arguments(args), verbose=args.verbose),
+        build=lambda candidate: run_dbt(candidate, *arguments, verbose=verbose),
         run_results=run_results,
         progress=Progress(),
         freshness=lambda candidate, selectors: run_dbt(
-            candidate, "source", "freshness", "--select", *selectors, verbose=args.verbose
+            candidate, "source", "freshness", "--select", *selectors, verbose=verbose
         ),
         quality_dir=quality_dir_for(published),
-        wait_seconds=_wait_seconds(args),
+        wait_seconds=_wait_seconds(wait),
     )
     if result.load is not None:
         _report_load(result.load)
@@ -236,18 +253,18 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_INPUT_REFUSED if refused else EXIT_BUILD_FAILED
     print(f"checks passed; {result.message}")
     code = _publish_bi_file(published)
-    export_dir = None
-    if not args.no_export:
-        export_dir = _export_dir(args)
-        code = code or _export(published, export_dir, partition_rows=None)
-    print(render(published, Path(args.landing), export_dir=export_dir))
+    written_to = None
+    if not no_export:
+        written_to = _export_dir(export_dir, published)
+        code = code or _export(published, written_to, partition_rows=None)
+    print(render(published, landing, export_dir=written_to))
     return code
 
 
-def _export_dir(args: argparse.Namespace) -> Path:
+def _export_dir(export_dir: Path | None, warehouse: Path) -> Path:
     from cswh.export import export_dir_for
 
-    return Path(args.export_dir) if args.export_dir else export_dir_for(Path(args.warehouse))
+    return export_dir if export_dir else export_dir_for(warehouse)
 
 
 def _export(warehouse: Path, export_dir: Path, partition_rows: int | None) -> int:
@@ -302,17 +319,21 @@ def _publish_bi_file(warehouse: Path) -> int:
     return EXIT_OK
 
 
-def cmd_export(args: argparse.Namespace) -> int:
-    warehouse = Path(args.warehouse)
-    bi_code = _publish_bi_file(warehouse) if not args.no_bi_file else EXIT_OK
-    export_code = _export(warehouse, _export_dir(args), args.partition_rows)
+def cmd_export(
+    warehouse: Path,
+    export_dir: Path | None = None,
+    partition_rows: int | None = None,
+    no_bi_file: bool = False,
+) -> int:
+    bi_code = _publish_bi_file(warehouse) if not no_bi_file else EXIT_OK
+    export_code = _export(warehouse, _export_dir(export_dir, warehouse), partition_rows)
     return bi_code or export_code
 
 
-def cmd_contracts(args: argparse.Namespace) -> int:
+def cmd_contracts(write: bool = False) -> int:
     from cswh.dbt_yaml import check_dbt_yaml, write_dbt_yaml
 
-    if args.write:
+    if write:
         for path in write_dbt_yaml(settings.REPO_ROOT):
             print(f"wrote {path.relative_to(settings.REPO_ROOT)}")
         return EXIT_OK
@@ -326,264 +347,469 @@ def cmd_contracts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-# --- parsers -------------------------------------------------------------------------------
+# --- the click tree ------------------------------------------------------------------------
 
-Subcommands = argparse._SubParsersAction
+# `\b` keeps click from re-wrapping the table.
+EXIT_CODES_HELP = "\b\n" + EXIT_CODES_EPILOG
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+# Options of `cswh target ... build` that click does not know go to dbt build unchanged.
+DBT_PASSTHROUGH = CONTEXT | {"ignore_unknown_options": True, "allow_extra_args": True}
 
 
-def _add_landing(sub: argparse.ArgumentParser, help_text: str) -> None:
-    sub.add_argument(
+class InOrder(click.Group):
+    """Lists its commands in the order they are defined (the order of a run), not A to Z."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+def package_version() -> str:
+    try:
+        return version("cs-warehouse")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
+def landing_option(help_text: str) -> Callable:
+    return click.option(
         "--landing",
-        default=str(settings.landing_dir()),
-        help=f"{help_text} (default: %(default)s, set by $CSWH_LANDING_DIR)",
+        type=click.Path(path_type=Path),
+        default=lambda: settings.landing_dir(),
+        show_default="$CSWH_LANDING_DIR or landing",
+        help=help_text,
     )
 
 
-def _add_warehouse(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
+def warehouse_option(help_text: str = "DuckDB warehouse file") -> Callable:
+    return click.option(
         "--warehouse",
-        default=str(settings.warehouse_path()),
-        help="DuckDB warehouse file (default: %(default)s, set by $CSWH_WAREHOUSE_PATH)",
+        type=click.Path(path_type=Path),
+        default=lambda: settings.warehouse_path(),
+        show_default="$CSWH_WAREHOUSE_PATH or warehouse/cs_warehouse.duckdb",
+        help=help_text,
     )
 
 
-def _add_wait(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
-        "--wait",
-        type=float,
-        metavar="SECONDS",
-        help="when another command is writing the warehouse, wait up to this long for it "
-        f"(default: ${WAIT_ENV} or 0: refuse at once with exit 6)",
-    )
+wait_option = click.option(
+    "--wait",
+    type=float,
+    metavar="SECONDS",
+    default=None,
+    help="when another command is writing the warehouse, wait up to this long for it "
+    "(default: $CSWH_LOCK_WAIT_SECONDS or 0: refuse at once with exit 6)",
+)
+verbose_option = click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="print every line dbt writes, also on a terminal (default: a progress bar and only "
+    "failures, warnings and dbt's summary; elsewhere dbt's output is always printed)",
+)
+export_dir_option = click.option(
+    "--export-dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="folder of the Parquet export, one subfolder per mart (default: $CSWH_EXPORT_DIR or "
+    "parquet/ beside the warehouse file)",
+)
+unit_tests_option = click.option(
+    "--unit-tests",
+    is_flag=True,
+    help="also run the dbt unit tests (default: left out; they are CI's job, `make test`)",
+)
 
 
-def _add_verbose(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        help="print every line dbt writes, also on a terminal (default: a progress bar and "
-        "only failures, warnings and dbt's summary; elsewhere dbt's output is always printed)",
-    )
-
-
-def _add_export_dir(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument(
-        "--export-dir",
-        help="folder of the Parquet export, one subfolder per mart (default: $CSWH_EXPORT_DIR "
-        "or parquet/ beside the warehouse file)",
-    )
-
-
-def _new_parser(
-    commands: Subcommands, name: str, summary: str, description: str, handler: Callable
-) -> argparse.ArgumentParser:
-    sub = commands.add_parser(
-        name,
-        help=summary,
-        description=description,
-        epilog=EXIT_CODES_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    sub.set_defaults(handler=handler)
-    return sub
-
-
-def _dialect(text: str) -> list[str]:
+def _dialect(_context: click.Context, _parameter: click.Parameter, text: str | None) -> list[str]:
+    if text is None:
+        return []
     from cswh.vendors.dialect import parse_dialect
 
     try:
         return parse_dialect(text)
     except (ValueError, ImportError) as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        raise click.BadParameter(str(error)) from None
 
 
-def add_generate(commands: Subcommands) -> None:
-    sub = _new_parser(
-        commands,
-        "generate",
-        "write synthetic raw extracts into the landing folder",
-        "Write deterministic synthetic extracts for all four source systems (support desk,\n"
-        "billing, CRM, product usage): the same seed, scale and end date give identical files.",
-        cmd_generate,
-    )
-    _add_landing(sub, "landing folder to write")
-    sub.add_argument(
-        "--scale",
-        type=float,
-        default=1.0,
-        help="scale factor; 1 is about 1,000 accounts (default: %(default)s)",
-    )
-    sub.add_argument("--seed", type=int, default=42, help="random seed (default: %(default)s)")
-    sub.add_argument(
-        "--dialect",
-        type=_dialect,
-        default=None,
-        help="deliver the same world in vendor shapes, e.g. stripe,zendesk,hubspot,segment "
-        "(vendors: " + ", ".join(VENDORS) + "); writes <landing>/_source_systems.yml "
-        "(default: all native)",
-    )
-    sub.add_argument(
-        "--end-date",
-        type=date.fromisoformat,
-        default=date(2026, 10, 31),
-        help="last day of history, YYYY-MM-DD (default: %(default)s)",
-    )
-    sub.add_argument(
-        "--format",
-        choices=("csv", "parquet"),
-        default="csv",
-        help="file format (default: %(default)s)",
-    )
-    sub.add_argument(
-        "--next-day",
-        action="store_true",
-        help="append the next day(s) of extracts to an existing landing folder",
-    )
-    sub.add_argument(
-        "--days",
-        type=int,
-        default=1,
-        help="with --next-day: how many days to append (default: %(default)s)",
-    )
-
-
-def add_load(commands: Subcommands) -> None:
-    sub = _new_parser(
-        commands,
-        "load",
-        "check extract files against their contracts and load them",
-        "Load every extract file not loaded yet into the raw schema of the warehouse. Rows that\n"
-        "break the contract go to loader.quarantined_rows with their reason; every file gets a\n"
-        "row in loader.load_audit. Writes the warehouse directly (no candidate, no dbt).",
-        cmd_load,
-    )
-    _add_landing(sub, "landing folder of extract files")
-    _add_warehouse(sub)
-    _add_wait(sub)
-
-
-def add_build(commands: Subcommands) -> None:
-    sub = _new_parser(
-        commands,
-        "build",
-        "run dbt build (models, seeds, tests) against the warehouse",
-        "Run `dbt build` against the warehouse, in place (no candidate, nothing published).\n"
-        "dbt artefacts go to $DBT_TARGET_PATH (default target/), its log to $DBT_LOG_PATH.",
-        cmd_build,
-    )
-    _add_warehouse(sub)
-    sub.add_argument("--select", help="dbt selection, e.g. staging (default: everything)")
-    sub.add_argument(
-        "--full-refresh",
-        action="store_true",
-        help="rebuild incremental models from all raw data (after changing their columns, or "
-        "to repair anything older than their lookback)",
-    )
-    _add_wait(sub)
-    _add_verbose(sub)
-
-
-def add_run(commands: Subcommands) -> None:
-    sub = _new_parser(
-        commands,
-        "run",
-        "load, build and test a candidate; publish it only if every check passed; export Parquet",
-        "Write-audit-publish: copy the published warehouse (--warehouse) to a candidate beside\n"
-        "it, load new extracts into the candidate, run dbt build (models and tests), source\n"
-        "freshness and the Great Expectations mart checks against it, and replace the published\n"
-        "warehouse with it only when everything passed. On failure the published warehouse is\n"
-        "untouched and the failed candidate is kept beside it as <warehouse>.failed.\n"
-        "After a publish the marts are exported as Parquet (see `cswh export --help`) and a\n"
-        "summary says what was loaded and built and where to look.",
-        cmd_run,
-    )
-    _add_landing(sub, "landing folder of extract files")
-    _add_warehouse(sub)
-    sub.add_argument("--select", help="dbt selection for the build step (default: everything)")
-    _add_export_dir(sub)
-    sub.add_argument(
-        "--no-export", action="store_true", help="publish without writing the Parquet export"
-    )
-    _add_wait(sub)
-    _add_verbose(sub)
-
-
-def add_export(commands: Subcommands) -> None:
-    from cswh.export import DEFAULT_PARTITION_MIN_ROWS, PARTITION_ROWS_ENV
-
-    sub = _new_parser(
-        commands,
-        "export",
-        "write the BI file (marts only) and every mart as Parquet, for BI tools",
-        "Copy schema marts, and nothing else, into the BI file (<warehouse stem>_bi.duckdb\n"
-        "beside the warehouse, or $CSWH_BI_WAREHOUSE_PATH), swapped in atomically: BI tools and\n"
-        "the dashboard open it instead of the warehouse, whose raw and loader schemas hold\n"
-        "personal data. Then write every table of schema marts to <export dir>/<mart>/ as\n"
-        "Parquet; a mart with a month or week column and many rows is partitioned by year\n"
-        "(<mart>/year=2025/...). The new export is written beside the current one and swapped in\n"
-        "atomically, so readers never see half an export; <export dir>/_manifest.json lists\n"
-        "what was written. `cswh run` does this after every publish. See docs/bi.md.",
-        cmd_export,
-    )
-    _add_warehouse(sub)
-    _add_export_dir(sub)
-    sub.add_argument(
-        "--partition-rows",
-        type=int,
-        help=f"partition a mart by year from this many rows (default: ${PARTITION_ROWS_ENV} or "
-        f"{DEFAULT_PARTITION_MIN_ROWS})",
-    )
-    sub.add_argument(
-        "--no-bi-file", action="store_true", help="write only the Parquet export, not the BI file"
-    )
-
-
-def add_contracts(commands: Subcommands) -> None:
-    sub = _new_parser(
-        commands,
-        "contracts",
-        "check (or rewrite) the dbt YAML rendered from the contracts",
-        "The dbt sources and staging YAML are rendered from scripts/cswh/contracts.py; check\n"
-        "they match (exit 4 if not), or rewrite them.",
-        cmd_contracts,
-    )
-    sub.add_argument("--write", action="store_true", help="rewrite the YAML files")
-
-
-# Every subcommand, in the order `cswh --help` lists them.
-COMMANDS: list[Callable[[Subcommands], None]] = [
-    add_generate,
-    add_load,
-    add_build,
-    add_run,
-    add_export,
-    add_contracts,
-]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="cswh",
-        description="cs_warehouse: generate sample extracts, load them, build, publish and "
-        "export the warehouse. `cswh COMMAND --help` describes each command.",
-        epilog=EXIT_CODES_EPILOG
-        + "\n\nenvironment: CSWH_LANDING_DIR (default landing), CSWH_WAREHOUSE_PATH (default "
-        "warehouse/cs_warehouse.duckdb),\nCSWH_EXPORT_DIR (default parquet/ beside the "
-        "warehouse), DBT_TARGET_PATH, DBT_LOG_PATH.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in COMMANDS:
-        add(commands)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _iso_date(_context: click.Context, _parameter: click.Parameter, text: str) -> date:
     try:
-        return args.handler(args)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def _scales(
+    _context: click.Context, _parameter: click.Parameter, values: Sequence[str]
+) -> list[float]:
+    try:
+        return [float(text) for value in values for text in value.replace(",", " ").split()]
+    except ValueError:
+        raise click.BadParameter(f"{' '.join(values)!r} is not a list of numbers") from None
+
+
+@click.group(
+    cls=InOrder,
+    context_settings=CONTEXT,
+    epilog=EXIT_CODES_HELP + "\n\nEvery setting (environment variable) is in docs/settings.md.",
+)
+@click.version_option(package_version(), "--version", prog_name="cswh")
+def cswh() -> None:
+    """cs_warehouse: generate sample extracts, load them, build, publish and export the
+    warehouse. `cswh COMMAND --help` describes each command."""
+
+
+@cswh.command(epilog=EXIT_CODES_HELP)
+@landing_option("landing folder to write")
+@click.option(
+    "--scale",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="scale factor; 1 is about 1,000 accounts",
+)
+@click.option("--seed", type=int, default=42, show_default=True, help="random seed")
+@click.option(
+    "--dialect",
+    callback=_dialect,
+    help="deliver the same world in vendor shapes, e.g. stripe,zendesk,hubspot,segment "
+    "(vendors: " + ", ".join(VENDORS) + "); writes <landing>/_source_systems.yml "
+    "(default: all native)",
+)
+@click.option(
+    "--end-date",
+    callback=_iso_date,
+    default="2026-10-31",
+    show_default=True,
+    help="last day of history, YYYY-MM-DD",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["csv", "parquet"]),
+    default="csv",
+    show_default=True,
+    help="file format",
+)
+@click.option(
+    "--next-day", is_flag=True, help="append the next day(s) of extracts to an existing landing"
+)
+@click.option(
+    "--days", type=int, default=1, show_default=True, help="with --next-day: days to append"
+)
+def generate(**options: object) -> int:
+    """Write synthetic raw extracts into the landing folder.
+
+    Deterministic extracts for all four source systems (support desk, billing, CRM, product
+    usage): the same seed, scale and end date give identical files.
+    """
+    return cmd_generate(**options)
+
+
+@cswh.command(epilog=EXIT_CODES_HELP)
+@landing_option("landing folder of extract files")
+@warehouse_option()
+@wait_option
+def load(landing: Path, warehouse: Path, wait: float | None) -> int:
+    """Check extract files against their contracts and load them.
+
+    Load every extract file not loaded yet into the raw schema of the warehouse. Rows that break
+    the contract go to loader.quarantined_rows with their reason; every file gets a row in
+    loader.load_audit. Writes the warehouse directly (no candidate, no dbt).
+    """
+    return cmd_load(landing, warehouse, wait)
+
+
+@cswh.command(epilog=EXIT_CODES_HELP)
+@warehouse_option()
+@click.option("--select", help="dbt selection, e.g. staging (default: everything)")
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="rebuild incremental models from all raw data (after changing their columns, or to "
+    "repair anything older than their lookback)",
+)
+@unit_tests_option
+@wait_option
+@verbose_option
+def build(**options: object) -> int:
+    """Run dbt build (models, seeds, tests) against the warehouse.
+
+    Runs `dbt build` against the warehouse, in place (no candidate, nothing published). dbt
+    artefacts go to $DBT_TARGET_PATH (default target/), its log to $DBT_LOG_PATH.
+    """
+    return cmd_build(**options)
+
+
+@cswh.command(epilog=EXIT_CODES_HELP)
+@landing_option("landing folder of extract files")
+@warehouse_option()
+@click.option("--select", help="dbt selection for the build step (default: everything)")
+@unit_tests_option
+@export_dir_option
+@click.option("--no-export", is_flag=True, help="publish without writing the Parquet export")
+@wait_option
+@verbose_option
+def run(**options: object) -> int:
+    """Load, build and test a candidate; publish it only if every check passed; export.
+
+    Write-audit-publish: copy the published warehouse (--warehouse) to a candidate beside it,
+    load new extracts into the candidate, run dbt build (models and data tests), source
+    freshness and the Great Expectations mart checks against it, and replace the published
+    warehouse with it only when everything passed. On failure the published warehouse is
+    untouched and the failed candidate is kept beside it as <warehouse>.failed. After a publish
+    the marts are exported as Parquet (see `cswh export --help`) and a summary says what was
+    loaded and built and where to look.
+    """
+    return cmd_run(**options)
+
+
+@cswh.command(epilog=EXIT_CODES_HELP)
+@warehouse_option()
+@export_dir_option
+@click.option(
+    "--partition-rows",
+    type=int,
+    default=None,
+    help="partition a mart by year from this many rows (default: $CSWH_EXPORT_PARTITION_ROWS "
+    "or 100000)",
+)
+@click.option("--no-bi-file", is_flag=True, help="write only the Parquet export, not the BI file")
+def export(**options: object) -> int:
+    """Write the BI file (marts only) and every mart as Parquet, for BI tools.
+
+    Copies schema marts, and nothing else, into the BI file (<warehouse stem>_bi.duckdb beside
+    the warehouse, or $CSWH_BI_WAREHOUSE_PATH), swapped in atomically: BI tools and the
+    dashboard open it instead of the warehouse, whose raw and loader schemas hold personal data.
+    Then writes every table of schema marts to <export dir>/<mart>/ as Parquet; a mart with a
+    month or week column and many rows is partitioned by year (<mart>/year=2025/...). The new
+    export is written beside the current one and swapped in atomically; <export
+    dir>/_manifest.json lists what was written. `cswh run` does this after every publish. See
+    docs/bi.md.
+    """
+    return cmd_export(**options)
+
+
+@cswh.command(epilog=EXIT_CODES_HELP)
+@click.option("--write", is_flag=True, help="rewrite the YAML files")
+def contracts(write: bool) -> int:
+    """Check (or rewrite) the dbt YAML rendered from the contracts.
+
+    The dbt sources and staging YAML are rendered from scripts/cswh/contracts.py; check they
+    match (exit 4 if not), or rewrite them.
+    """
+    return cmd_contracts(write)
+
+
+@cswh.command("summary", epilog=EXIT_CODES_HELP)
+@warehouse_option()
+@landing_option("landing folder of extract files")
+@export_dir_option
+def summary_(warehouse: Path, landing: Path, export_dir: Path | None) -> int:
+    """Print what a built warehouse holds and where its export and docs are.
+
+    The same summary `cswh run` prints after a publish, for any warehouse; exit 1 without one.
+    """
+    from cswh.summary import summary_command
+
+    return summary_command(warehouse, landing, export_dir)
+
+
+@cswh.command("settings", epilog=EXIT_CODES_HELP)
+@click.option(
+    "--markdown", is_flag=True, help="print docs/settings.md (every variable and its default)"
+)
+def settings_(markdown: bool) -> int:
+    """List every setting (environment variable): its value here and its default."""
+    if markdown:
+        click.echo(settings.render_markdown(), nl=False)
+        return EXIT_OK
+    for name, value, default in settings.current_values():
+        shown = value if value else f"(default: {default})" if default else "(not set)"
+        click.echo(f"{name:<36} {shown}")
+    return EXIT_OK
+
+
+@cswh.command(epilog=EXIT_CODES_HELP)
+@click.option(
+    "--scales",
+    multiple=True,
+    default=["1 10 50"],
+    show_default=True,
+    callback=_scales,
+    help="scale factors to time: one quoted list separated by spaces or commas, or the option "
+    "repeated",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("benchmarks"),
+    show_default=True,
+    help="CSV folder",
+)
+@click.option(
+    "--work",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="scratch folder (default: a new folder under the system temp dir)",
+)
+@click.option("--keep", is_flag=True, help="keep the scratch folders")
+@click.option(
+    "--memory-limit",
+    default=lambda: settings.bench_memory_limit(),
+    show_default="$CSWH_BENCH_MEMORY_LIMIT or 4GB",
+    help="DuckDB memory limit for the floor and dbt",
+)
+@click.option(
+    "--threads",
+    type=int,
+    default=lambda: os.cpu_count() or 2,
+    show_default="the number of CPUs",
+    help="dbt threads: models built at once, sharing DuckDB's memory limit",
+)
+@click.option("--postgres", is_flag=True, help="also time a PostgreSQL build")
+@click.option(
+    "--doc",
+    type=click.Path(path_type=Path),
+    default=lambda: settings.REPO_ROOT / "docs" / "benchmarks.md",
+    show_default="docs/benchmarks.md",
+    help="Markdown report to render",
+)
+@click.option("--render-only", is_flag=True, help="only re-render the report from the CSV")
+def bench(**options: object) -> int:
+    """Time every stage at several scale factors, with its peak memory (make bench).
+
+    For each scale, in a scratch folder: generate, load, the floor (read every raw column once),
+    a full dbt build, one more day of extracts, its load and an incremental dbt build. Appends
+    one row per scale to <out>/results.csv and re-renders docs/benchmarks.md. Prints figures; it
+    is not a test and asserts nothing about speed.
+    """
+    from cswh import bench as benchmark
+
+    return benchmark.run(**options)
+
+
+@cswh.group(cls=InOrder, context_settings=CONTEXT)
+def target() -> None:
+    """Build the warehouse on another engine: PostgreSQL or Spark.
+
+    The loader always validates into DuckDB; each target copies the raw layer to its engine and
+    runs the same dbt project there (docs/targets.md).
+    """
+
+
+@target.group(cls=InOrder, context_settings=CONTEXT)
+def postgres() -> None:
+    """PostgreSQL: a private local server, raw-layer replication, dbt build, a comparison.
+
+    Connection settings are the ones profiles.yml reads (CSWH_PG_HOST, CSWH_PG_PORT,
+    CSWH_PG_USER, CSWH_PG_PASSWORD, CSWH_PG_DBNAME); CSWH_PG_DIR holds the local cluster.
+    """
+
+
+@postgres.command("server")
+@click.argument("action", type=click.Choice(["start", "stop", "status"]))
+def postgres_server(action: str) -> int:
+    """Start, stop or check the local server (status exits 1 when it is down)."""
+    from cswh.targets import postgres as target_module
+
+    return target_module.handle_errors(lambda: target_module.server_command(action))
+
+
+@postgres.command("replicate")
+@warehouse_option("DuckDB warehouse with the loaded raw layer")
+def postgres_replicate(warehouse: Path) -> int:
+    """Copy the DuckDB raw schema into PostgreSQL."""
+    from cswh.targets import postgres as target_module
+
+    return target_module.handle_errors(lambda: target_module.replicate_command(warehouse))
+
+
+@postgres.command("build", context_settings=DBT_PASSTHROUGH)
+@warehouse_option("DuckDB warehouse with the loaded raw layer")
+@click.argument("dbt_arguments", nargs=-1, type=click.UNPROCESSED)
+def postgres_build(warehouse: Path, dbt_arguments: tuple[str, ...]) -> int:
+    """Start the server, replicate, dbt build --target postgres (exit 3 if it fails).
+
+    Arguments click does not know go to dbt build unchanged, e.g. --select staging.
+    """
+    from cswh.targets import postgres as target_module
+
+    return target_module.handle_errors(
+        lambda: target_module.build_command(warehouse, dbt_arguments)
+    )
+
+
+@postgres.command("compare")
+@warehouse_option("DuckDB warehouse built by dbt")
+@click.option(
+    "--all-marts",
+    is_flag=True,
+    help="compare every table of the marts schema, not only the key marts",
+)
+def postgres_compare(warehouse: Path, all_marts: bool) -> int:
+    """Compare the key marts between DuckDB and PostgreSQL row by row (exit 3 if they differ)."""
+    from cswh.targets import postgres as target_module
+
+    return target_module.handle_errors(lambda: target_module.compare_command(warehouse, all_marts))
+
+
+@target.group(context_settings=CONTEXT)
+def spark() -> None:
+    """Spark (local pyspark session): raw layer to Parquet, dbt build --target spark, compare."""
+
+
+@spark.command("replicate")
+@warehouse_option("DuckDB warehouse with the loaded raw layer")
+def spark_replicate(warehouse: Path) -> int:
+    """Export the DuckDB raw schema to Parquet and register it in Spark."""
+    from cswh.targets import spark as target_module
+
+    return target_module.replicate_command(warehouse)
+
+
+@spark.command("build", context_settings=DBT_PASSTHROUGH)
+@warehouse_option("DuckDB warehouse with the loaded raw layer")
+@click.option(
+    "--compare",
+    is_flag=True,
+    help="after the build, compare row counts and column sums of the key marts with the DuckDB "
+    "warehouse (which must have been built by dbt)",
+)
+@click.option(
+    "--compare-relations",
+    multiple=True,
+    metavar="RELATION[,RELATION...]",
+    help="compare these instead of the key marts (a mart name or schema.table; repeat the option "
+    "or separate by commas); implies --compare",
+)
+@click.option("--summary-json", type=click.Path(path_type=Path), help="also write the summary here")
+@click.argument("dbt_arguments", nargs=-1, type=click.UNPROCESSED)
+def spark_build(
+    warehouse: Path,
+    compare: bool,
+    compare_relations: tuple[str, ...],
+    summary_json: Path | None,
+    dbt_arguments: tuple[str, ...],
+) -> int:
+    """Replicate, then dbt build --target spark (exit 3 if it fails or the marts differ).
+
+    Arguments click does not know go to dbt build unchanged, e.g. --select staging.
+    """
+    from cswh.targets import spark as target_module
+
+    relations = [name for value in compare_relations for name in value.split(",") if name]
+    return target_module.build_command(warehouse, dbt_arguments, compare, relations, summary_json)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``cswh`` tree; the exit code (see :data:`EXIT_CODES`) instead of exiting."""
+    try:
+        code = cswh.main(args=argv, prog_name="cswh", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        return error.exit_code
+    except click.Abort:  # click's name for Ctrl-C
+        print("\nerror: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except WarehouseBusy as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_BUSY
@@ -597,6 +823,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nerror: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    return code if isinstance(code, int) else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -28,11 +28,11 @@ from pathlib import Path
 
 import duckdb
 
+from cswh import settings
 from cswh.disk import disk_full, is_disk_full
 
 EXPORT_DIR_ENV = "CSWH_EXPORT_DIR"
 PARTITION_ROWS_ENV = "CSWH_EXPORT_PARTITION_ROWS"
-DEFAULT_PARTITION_MIN_ROWS = 100_000
 MART_SCHEMA = "marts"
 MANIFEST_NAME = "_manifest.json"
 PARTIAL_SUFFIX = ".partial"
@@ -75,19 +75,11 @@ class ExportResult:
 
 def export_dir_for(warehouse: Path) -> Path:
     """``CSWH_EXPORT_DIR``, or ``parquet/`` beside the warehouse file."""
-    configured = os.environ.get(EXPORT_DIR_ENV)
-    return Path(configured) if configured else warehouse.parent / "parquet"
+    return settings.export_dir() or warehouse.parent / "parquet"
 
 
 def partition_min_rows() -> int:
-    value = os.environ.get(PARTITION_ROWS_ENV, str(DEFAULT_PARTITION_MIN_ROWS))
-    try:
-        rows = int(value)
-    except ValueError:
-        rows = -1
-    if rows < 0:
-        raise ValueError(f"{PARTITION_ROWS_ENV} must be a whole number of rows >= 0, got {value!r}")
-    return rows
+    return settings.export_partition_rows()
 
 
 def quote(identifier: str) -> str:

@@ -46,6 +46,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from cswh import settings
 from cswh.contracts import ENTITIES, Column, Entity
 from cswh.disk import disk_full, is_disk_full
 from cswh.landing import (
@@ -79,7 +80,6 @@ CRASH_AFTER_COMMIT_ENV = "CSWH_LOADER_CRASH_AFTER_COMMIT"
 # differ between systems, hence a default of one day; a landing written by the generator for days
 # after today's date needs a larger value.
 FUTURE_TOLERANCE_ENV = "CSWH_LOADER_FUTURE_TOLERANCE_DAYS"
-DEFAULT_FUTURE_TOLERANCE_DAYS = 1.0
 
 # Trimmed from both ends of every field: ASCII whitespace, the no-break space spreadsheets insert
 # and a stray byte-order mark. Whitespace inside a value is kept.
@@ -897,13 +897,13 @@ def load_file(
             message="; ".join(notes),
         )
         _audit(connection, load_id, result, source_file, entity.source, *audit)
-        if os.environ.get(CRASH_BEFORE_COMMIT_ENV) == entity.name:
+        if settings.loader_crash_before_commit() == entity.name:
             os._exit(70)
     except BaseException:
         connection.execute("rollback")
         raise
     connection.execute("commit")
-    if os.environ.get(CRASH_AFTER_COMMIT_ENV) == entity.name:
+    if settings.loader_crash_after_commit() == entity.name:
         os._exit(71)
     connection.execute("drop table if exists _checked")
     return result
@@ -961,18 +961,7 @@ def _stage_checked_rows(
 
 def future_tolerance() -> timedelta:
     """The tolerance for event times past the load time, from the environment (days)."""
-    text = os.environ.get(FUTURE_TOLERANCE_ENV, "").strip()
-    if not text:
-        return timedelta(days=DEFAULT_FUTURE_TOLERANCE_DAYS)
-    try:
-        days = float(text)
-    except ValueError:
-        raise ValueError(
-            f"{FUTURE_TOLERANCE_ENV}={text!r} is not a number of days (e.g. 1 or 0.5)"
-        ) from None
-    if days < 0:
-        raise ValueError(f"{FUTURE_TOLERANCE_ENV}={text!r} must not be negative")
-    return timedelta(days=days)
+    return timedelta(days=settings.loader_future_tolerance_days())
 
 
 def future_limit(now: datetime | None = None) -> datetime:

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cswh import settings
+
 LOCK_SUFFIX = ".lock"
 WAIT_ENV = "CSWH_LOCK_WAIT_SECONDS"
 POLL_SECONDS = 0.2
@@ -37,18 +39,7 @@ def lock_path(warehouse: Path) -> Path:
 
 def wait_seconds_setting() -> float:
     """How long a writer waits for the lock by default, from ``CSWH_LOCK_WAIT_SECONDS``."""
-    text = os.environ.get(WAIT_ENV, "").strip()
-    if not text:
-        return 0.0
-    try:
-        seconds = float(text)
-    except ValueError:
-        raise ValueError(
-            f"{WAIT_ENV}={text!r} is not a number of seconds (e.g. 0 or 600)"
-        ) from None
-    if seconds < 0:
-        raise ValueError(f"{WAIT_ENV}={text!r} must not be negative")
-    return seconds
+    return settings.lock_wait_seconds()
 
 
 def _holder(handle) -> str:

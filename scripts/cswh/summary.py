@@ -1,12 +1,12 @@
 """End-of-run summary: what was loaded and built, and where the warehouse, export and docs are.
 
-Printed by ``cswh run`` after a publish, and by ``python -m cswh.summary`` for any warehouse.
+Printed by ``cswh run`` after a publish, and by ``cswh summary`` for any warehouse.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -174,32 +174,10 @@ def render(
     return "\n".join(lines)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--warehouse",
-        type=Path,
-        default=settings.warehouse_path(),
-        help="DuckDB warehouse file (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--landing",
-        type=Path,
-        default=settings.landing_dir(),
-        help="landing folder of extract files (default: %(default)s)",
-    )
-    parser.add_argument(
-        "--export-dir",
-        type=Path,
-        help="Parquet export folder (default: $CSWH_EXPORT_DIR or parquet/ beside the warehouse)",
-    )
-    args = parser.parse_args()
-    if not args.warehouse.exists():
-        parser.exit(1, f"error: no warehouse at {args.warehouse}; run `make demo` or `cswh run`\n")
-    print(render(args.warehouse, args.landing, export_dir=args.export_dir))
-
-
-if __name__ == "__main__":
-    main()
+def summary_command(warehouse: Path, landing: Path, export_dir: Path | None = None) -> int:
+    """`cswh summary`: the summary of any built warehouse; exit 1 when there is none."""
+    if not warehouse.exists():
+        print(f"error: no warehouse at {warehouse}; run `make demo` or `cswh run`", file=sys.stderr)
+        return 1
+    print(render(warehouse, landing, export_dir=export_dir))
+    return 0

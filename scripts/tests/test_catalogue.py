@@ -7,9 +7,8 @@ not built; every docs block used; the metric formulas of the marts and of the se
 taken from the docs blocks, so the catalogue states each definition once.
 
 Environment:
-- CSWH_CATALOGUE_TEST_WAREHOUSE: a built warehouse to use (``make test`` passes its sample); it is
-  copied first, because dbt opens the file read-write. Unset, a small one (SF 0.02) is built with
-  ``cswh run`` into a temporary folder.
+- the shared sample warehouse (conftest.py's ``sample_copy``: CSWH_TEST_SAMPLE_WAREHOUSE, or one
+  built for the session), copied first, because dbt opens the file read-write.
 
 Slow (about two minutes with its own warehouse): deselect with ``pytest -m "not dbt"``.
 """
@@ -27,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sample_warehouse import sample_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "cs_warehouse"
@@ -51,9 +49,8 @@ pytestmark = pytest.mark.dbt
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("catalogue-warehouse")
-    return sample_warehouse(folder, "CSWH_CATALOGUE_TEST_WAREHOUSE", copy=True)
+def warehouse(sample_copy: Path) -> Path:
+    return sample_copy
 
 
 @dataclass(frozen=True)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
+import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
+from types import SimpleNamespace
 
+import click
 import duckdb
 import pytest
 
-from cswh import cli, export, publish, summary
+from cswh import cli, dbt_runner, export, publish, summary
+from cswh.dbt_runner import DbtEvents
 from cswh.load import ensure_loader_tables
-from cswh.progress import Progress, stream_dbt
+from cswh.progress import Progress
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,36 +35,93 @@ def cswh(*arguments: str, env: dict[str, str] | None = None) -> subprocess.Compl
     )
 
 
-def subcommands() -> dict[str, argparse.ArgumentParser]:
-    parser = cli.build_parser()
-    (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
-    return dict(action.choices)
+def commands(group: click.Group = cli.cswh, path: tuple[str, ...] = ()) -> dict:
+    """Every command of the tree by its path, e.g. ("target", "spark", "build")."""
+    found: dict[tuple[str, ...], click.Command] = {}
+    for name, command in group.commands.items():
+        found[(*path, name)] = command
+        if isinstance(command, click.Group):
+            found |= commands(command, (*path, name))
+    return found
 
 
-@pytest.mark.parametrize("name", sorted(subcommands()))
-def test_every_subcommand_has_help_with_its_options_and_defaults(name, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main([name, "--help"])
-    assert exit_info.value.code == 0
+@pytest.mark.parametrize("path", sorted(commands()), ids=" ".join)
+def test_every_command_has_help_with_its_options_and_defaults(path, capsys):
+    assert cli.main([*path, "--help"]) == 0
     text = capsys.readouterr().out
-    parser = subcommands()[name]
-    assert parser.description and parser.description.split()[0] in text
-    for action in parser._actions:
-        for option in action.option_strings:
-            assert option in text, f"cswh {name} --help does not mention {option}"
-        has_default = action.default not in (None, False, argparse.SUPPRESS)
-        if action.option_strings and has_default:
-            assert "default" in (action.help or ""), f"{name} {action.dest}: default not shown"
-    assert "exit codes:" in text
+    command = commands()[path]
+    defaults = command.make_context("cswh", [], resilient_parsing=True).params
+    assert command.help and command.help.split()[0] in text
+    for parameter in command.params:
+        if not isinstance(parameter, click.Option):
+            continue
+        for option in parameter.opts:
+            assert option in text, f"cswh {' '.join(path)} --help does not mention {option}"
+        # What the option is when not given: None, False or () mean "nothing" and need no note.
+        if defaults.get(parameter.name) not in (None, False, ()):
+            shown = parameter.show_default or "default" in (parameter.help or "")
+            assert shown, f"{' '.join(path)} {parameter.name}: default not shown"
+    if not isinstance(command, click.Group) and path[0] != "target":
+        assert "exit codes:" in text
 
 
-def test_top_level_help_documents_every_exit_code():
+def test_top_level_help_documents_every_exit_code_and_every_command():
     completed = cswh("--help")
     assert completed.returncode == 0
     for code in cli.EXIT_CODES:
-        assert f"\n  {code} " in completed.stdout
-    for name in subcommands():
-        assert name in completed.stdout
+        assert re.search(rf"\n +{code} ", completed.stdout), code
+    for name, *_rest in commands():
+        assert f"\n  {name} " in completed.stdout
+
+
+def test_version_comes_from_the_package_metadata():
+    completed = cswh("--version")
+    assert completed.returncode == 0
+    assert completed.stdout.strip() == f"cswh, version {version('cs-warehouse')}"
+
+
+def test_the_tree_has_bench_summary_settings_and_both_targets():
+    paths = {" ".join(path) for path in commands()}
+    expected = {"bench", "summary", "settings", "target postgres build", "target spark build"}
+    assert expected <= paths
+    assert {"target postgres server", "target postgres compare", "target spark replicate"} <= paths
+
+
+def test_target_build_passes_unknown_options_to_dbt(monkeypatch):
+    from cswh.targets import postgres, spark
+
+    seen = {}
+    monkeypatch.setattr(
+        postgres, "build_command", lambda warehouse, arguments: seen.update(pg=arguments) or 3
+    )
+    monkeypatch.setattr(
+        spark,
+        "build_command",
+        lambda warehouse, arguments, compare, relations, summary: (
+            seen.update(spark=(arguments, compare, relations)) or 0
+        ),
+    )
+    assert cli.main(["target", "postgres", "build", "--select", "staging"]) == 3
+    assert seen["pg"] == ("--select", "staging")
+    code = cli.main(["target", "spark", "build", "--compare-relations", "a,b", "--select", "stg_x"])
+    assert code == 0
+    assert seen["spark"] == (("--select", "stg_x"), False, ["a", "b"])
+
+
+def test_bench_takes_its_scales_as_one_list(monkeypatch):
+    from cswh import bench
+
+    seen = {}
+    monkeypatch.setattr(bench, "run", lambda **options: seen.update(options) or 0)
+    assert cli.main(["bench", "--scales", "1 10,50", "--render-only"]) == 0
+    assert seen["scales"] == [1.0, 10.0, 50.0] and seen["render_only"]
+    assert cli.main(["bench", "--scales", "ten"]) == cli.EXIT_USAGE
+
+
+def test_build_leaves_unit_tests_to_ci_unless_asked():
+    assert "--exclude-resource-type" in cli.build_arguments(None)
+    arguments = cli.build_arguments("staging", full_refresh=True, unit_tests=True)
+    assert arguments == ["build", "--select", "staging", "--full-refresh"]
 
 
 @pytest.mark.parametrize(
@@ -70,7 +131,7 @@ def test_top_level_help_documents_every_exit_code():
 def test_wrong_usage_exits_2(arguments):
     completed = cswh(*arguments)
     assert completed.returncode == cli.EXIT_USAGE
-    assert "usage: cswh" in completed.stderr
+    assert "Usage: cswh" in completed.stderr
 
 
 def test_a_bad_setting_exits_2_with_a_message(tmp_path):
@@ -135,23 +196,34 @@ def test_a_terminal_gets_one_bar_redrawn_in_place():
     assert output.count("\n") == 1, "a bar must not scroll the terminal"
 
 
-FAKE_DBT = """
-import sys
-lines = [
-    "Found 3 models, 1 data test",
-    "\\x1b[0m12:00:01  1 of 4 START sql table model marts.a ...... [RUN]",
-    "\\x1b[0m12:00:01  1 of 4 OK created sql table model marts.a ... [\\x1b[32mOK\\x1b[0m in 0.1s]",
-    "12:00:01  2 of 4 START sql table model marts.b ...... [RUN]",
-    "12:00:01  2 of 4 OK created sql table model marts.b ... [OK in 0.1s]",
-    "12:00:02  3 of 4 FAIL 1 unique_a_id ................ [FAIL 1 in 0.1s]",
-    "12:00:02  4 of 4 SKIP relation marts.c ............ [SKIP]",
-    "12:00:02  Finished running 3 table models, 1 data test in 1.00s.",
-    "12:00:02  Completed with 1 error, 0 partial successes, and 0 warnings:",
-    "12:00:02  Done. PASS=2 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=4",
+def dbt_event(name: str, level: str = "info", msg: str = "", **data: object) -> SimpleNamespace:
+    """An EventMsg as dbtRunner hands it to a callback: info.name/level/msg, and data."""
+    return SimpleNamespace(
+        info=SimpleNamespace(name=name, level=level, msg=msg), data=SimpleNamespace(**data)
+    )
+
+
+# What dbt fires for a build of two models, a failing test and a skipped model.
+DBT_EVENTS = [
+    dbt_event("FoundStats", msg="Found 3 models, 1 data test"),
+    dbt_event("LogStartLine", msg="1 of 4 START sql table model marts.a", index=1, total=4),
+    dbt_event("LogModelResult", msg="1 of 4 OK created marts.a", index=1, total=4, status="ok"),
+    dbt_event("NodeFinished"),
+    dbt_event("LogStartLine", msg="2 of 4 START sql table model marts.b", index=2, total=4),
+    dbt_event("LogModelResult", msg="2 of 4 OK created marts.b", index=2, total=4, status="ok"),
+    dbt_event("NodeFinished"),
+    dbt_event("LogStartLine", msg="3 of 4 START test unique_a_id", index=3, total=4),
+    dbt_event(
+        "LogTestResult", "error", "3 of 4 FAIL 1 unique_a_id", index=3, num_models=4, status="fail"
+    ),
+    dbt_event("NodeFinished"),
+    dbt_event("SkippingDetails", msg="4 of 4 SKIP relation marts.c", index=4, total=4),
+    dbt_event("NodeFinished"),
+    dbt_event("Formatting", "debug", "a debug line"),
+    dbt_event("FinishedRunningStats", msg="Finished running 3 table models, 1 data test"),
+    dbt_event("EndOfRunSummary", "error", "Completed with 1 error"),
+    dbt_event("StatsLine", msg="Done. PASS=2 WARN=0 ERROR=1 SKIP=1 NO-OP=0 TOTAL=4"),
 ]
-print("\\n".join(lines))
-sys.exit(1)
-"""
 
 
 @pytest.mark.parametrize("interactive", [False, True])
@@ -163,13 +235,28 @@ def test_dbt_progress_counts_finished_nodes_and_keeps_failures_visible(interacti
             updates.append((step, done, total))
 
     recorder = Recorder(stream=io.StringIO(), interactive=interactive)
-    code = stream_dbt([sys.executable, "-c", FAKE_DBT], step="build", progress=recorder)
-    assert code == 1
+    events = DbtEvents("build", recorder, echo=interactive)
+    for event in DBT_EVENTS:
+        events(event)
     assert updates == [("build", n, 4) for n in range(1, 5)]
     echoed = capsys.readouterr().out
-    assert "3 of 4 FAIL 1 unique_a_id" in echoed and "Done. PASS=2" in echoed
-    # On a terminal the routine lines are replaced by the bar; in a log every line stays.
-    assert ("1 of 4 START" in echoed) is not interactive
+    if interactive:
+        # dbt's console log is off: the failure and the closing summary are echoed, no more.
+        assert "3 of 4 FAIL 1 unique_a_id" in echoed and "Done. PASS=2" in echoed
+        assert "START" not in echoed and "OK created" not in echoed and "debug" not in echoed
+    else:
+        assert echoed == "", "dbt prints its own lines where the output is not a terminal"
+
+
+def test_dbt_logs_are_plain_text_where_output_is_not_a_terminal(monkeypatch):
+    monkeypatch.setattr(sys, "stdout", io.StringIO())
+    flags = dbt_runner.output_arguments(interactive=False, verbose=False)
+    assert "--no-use-colors" in flags and "--no-use-colors-file" in flags
+    assert "--log-level" not in flags
+    assert dbt_runner.output_arguments(interactive=True, verbose=False)[-2:] == [
+        "--log-level",
+        "none",
+    ]
 
 
 def test_interrupt_exits_130(tmp_path, monkeypatch, capsys):

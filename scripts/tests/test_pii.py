@@ -1,7 +1,7 @@
 """Personal data (contact names, emails) stays in raw and staging: no mart exposes it.
 
 And BI never sees raw or staging at all: the BI file of a built sample holds the marts only.
-CSWH_PII_TEST_WAREHOUSE names a built warehouse to check; unset, a small one (SF 0.02) is built.
+The built warehouse checked is the shared sample (conftest.py's ``sample``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from sample_warehouse import sample_warehouse
+from sample_warehouse import Sample
 
 from cswh.bi_file import BI_PATH_ENV, bi_path_for, publish_bi_file
 from cswh.contracts import ENTITIES
@@ -48,10 +48,9 @@ def test_every_mart_sql_file_is_documented():
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def warehouse(sample: Sample) -> Path:
     # Read-only here: publish_bi_file attaches it read-only, so no copy.
-    folder = tmp_path_factory.mktemp("pii-warehouse")
-    return sample_warehouse(folder, "CSWH_PII_TEST_WAREHOUSE", copy=False)
+    return sample.warehouse
 
 
 def read(path: Path, sql: str) -> list[tuple]:
@@ -63,19 +62,19 @@ def read(path: Path, sql: str) -> list[tuple]:
 
 
 def test_the_bi_file_of_the_sample_warehouse_holds_only_the_marts(
-    sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(BI_PATH_ENV, raising=False)
     published_marts = read(
-        sample,
+        warehouse,
         "select table_name from information_schema.tables "
         "where table_schema = 'marts' order by table_name",
     )
-    assert published_marts, f"{sample} has no marts"
-    # One made here from the sample, and the one `cswh run` wrote beside it when there is one.
-    bi_files = [publish_bi_file(sample, tmp_path / "sample_bi.duckdb").path]
-    if bi_path_for(sample).exists():
-        bi_files.append(bi_path_for(sample))
+    assert published_marts, f"{warehouse} has no marts"
+    # One made here from the warehouse, and the one `cswh run` wrote beside it when there is one.
+    bi_files = [publish_bi_file(warehouse, tmp_path / "sample_bi.duckdb").path]
+    if bi_path_for(warehouse).exists():
+        bi_files.append(bi_path_for(warehouse))
     for bi_file in bi_files:
         # `main` is in every DuckDB file, internal and (asserted below) empty.
         schemas = read(

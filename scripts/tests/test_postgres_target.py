@@ -9,11 +9,8 @@ Deselect with ``pytest -m "not postgres"``.
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -23,14 +20,12 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from sample_warehouse import Sample
 
 from cswh.contracts import ENTITIES
 from cswh.targets import postgres
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# SF 0.05, as `make test`'s sample build: at 0.02 the sample is too small for the statistical
-# escalation test (trouble precedes churn more than opportunity), which then fails on any engine.
-SAMPLE_SCALE = "0.05"
 POSTGRES_IDENTIFIER_LIMIT = 63
 
 
@@ -255,37 +250,11 @@ def test_a_replica_records_its_newest_load_and_knows_whether_it_continues_the_la
 # --------------------------------------------------------------------------- end to end
 
 
-def _build_duckdb_sample(folder: Path) -> Path:
-    env = os.environ | {
-        "DBT_TARGET_PATH": str(folder / "dbt-target"),
-        "DBT_LOG_PATH": str(folder / "dbt-logs"),
-    }
-    cswh = Path(sys.executable).with_name("cswh")
-    landing, warehouse = folder / "landing", folder / "warehouse.duckdb"
-    for command in (
-        [str(cswh), "generate", "--scale", SAMPLE_SCALE, "--landing", str(landing)],
-        [str(cswh), "run", "--landing", str(landing), "--warehouse", str(warehouse)],
-    ):
-        completed = subprocess.run(
-            command, env=env, cwd=REPO_ROOT, capture_output=True, text=True, check=False
-        )
-        assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    return warehouse
-
-
 @pytest.fixture(scope="module")
-def built_sample(server: postgres.Connection) -> Iterator[tuple[Path, dict]]:
-    """SF 0.05 built by `cswh run` on DuckDB, then replicated and built on PostgreSQL.
-
-    CSWH_TARGET_TEST_WAREHOUSE names a DuckDB warehouse already built that way (`make test`
-    passes its sample, read-only), which saves building a second one."""
+def built_sample(server: postgres.Connection, sample: Sample) -> Iterator[tuple[Path, dict]]:
+    """The shared sample (conftest.py; read only here), replicated and built on PostgreSQL."""
     folder = Path(tempfile.mkdtemp(prefix="cswh-pg-sample-"))
-    given = os.environ.get("CSWH_TARGET_TEST_WAREHOUSE")
-    if given:
-        warehouse = Path(given).resolve()
-        assert warehouse.is_file(), f"CSWH_TARGET_TEST_WAREHOUSE={given} is not a file"
-    else:
-        warehouse = _build_duckdb_sample(folder)
+    warehouse = sample.warehouse
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DBT_TARGET_PATH", str(folder / "dbt-target-postgres"))
         patch.setenv("DBT_LOG_PATH", str(folder / "dbt-logs-postgres"))

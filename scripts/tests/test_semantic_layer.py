@@ -11,9 +11,8 @@ option to look elsewhere, so the test runs it in a temporary project folder (dbt
 copied, the model, macro and seed folders linked) and nothing is written into the repository.
 
 Environment:
-- CSWH_SEMANTIC_TEST_WAREHOUSE: a built warehouse to use (``make test`` passes its sample); it is
-  copied first, because ``mf`` opens the file read-write. Unset, a small one (SF 0.02) is built
-  with ``cswh run`` into a temporary folder.
+- the shared sample warehouse (conftest.py's ``sample_copy``: CSWH_TEST_SAMPLE_WAREHOUSE, or one
+  built for the session), copied first, because ``mf`` opens the file read-write.
 
 Slow (about two minutes with its own warehouse): deselect with ``pytest -m "not dbt"``.
 """
@@ -33,7 +32,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from sample_warehouse import sample_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # What a dbt project needs besides dbt_project.yml; linked, not copied, so the test reads the
@@ -53,9 +51,8 @@ def _executable(name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("semantic-warehouse")
-    return sample_warehouse(folder, "CSWH_SEMANTIC_TEST_WAREHOUSE", copy=True)
+def warehouse(sample_copy: Path) -> Path:
+    return sample_copy
 
 
 @dataclass(frozen=True)

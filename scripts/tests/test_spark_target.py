@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from sample_warehouse import Sample
 
 from cswh.generate import append_next_day
 from cswh.load import load_landing
@@ -40,8 +41,6 @@ PARTITIONED = (
 )
 # One new day restates its own date and a four-week lookback: a small share of the partitions.
 MAX_REWRITTEN_SHARE = 0.25
-# As `make sample-build`: at SF 0.02 the sample is too small for one of the data tests.
-SAMPLE_SCALE = "0.05"
 
 
 # --------------------------------------------------------------------------- fast tests
@@ -204,24 +203,17 @@ def _run(command: list[str], env: dict[str, str]) -> None:
     )
 
 
-def _build_duckdb_sample(folder: Path, env: dict[str, str]) -> Path:
-    """SF 0.05 generated and built with `cswh run`, as `make sample-build` does."""
-    cswh = Path(sys.executable).with_name("cswh")
-    landing, warehouse = folder / "landing", folder / "warehouse.duckdb"
-    _run([str(cswh), "generate", "--scale", SAMPLE_SCALE, "--landing", str(landing)], env)
-    _run([str(cswh), "run", "--landing", str(landing), "--warehouse", str(warehouse)], env)
-    return warehouse
-
-
 def _spark_build(
     warehouse: Path, env: dict[str, str], summary_path: Path, *arguments: str
 ) -> dict[str, object]:
-    """`python -m cswh.targets.spark build` in a subprocess; its summary, asserted ok."""
+    """`cswh target spark build` in a subprocess; its summary, asserted ok."""
     completed = subprocess.run(
         [
             sys.executable,
             "-m",
-            "cswh.targets.spark",
+            "cswh.cli",
+            "target",
+            "spark",
             "build",
             "--warehouse",
             str(warehouse),
@@ -257,25 +249,16 @@ class SparkSample:
 
 
 @pytest.fixture(scope="module")
-def spark_sample(tmp_path_factory: pytest.TempPathFactory) -> SparkSample:
-    """CSWH_TARGET_TEST_WAREHOUSE names a DuckDB sample already built by `cswh run` beside its
-    `landing` folder (`make test` passes its own, which these tests only read); without it the
-    fixture builds one."""
+def spark_sample(tmp_path_factory: pytest.TempPathFactory, sample: Sample) -> SparkSample:
+    """The shared sample (conftest.py; read only here) built once on Spark and compared."""
     if reason := _spark_available():
         pytest.skip(reason)
     folder = tmp_path_factory.mktemp("spark_sample")
     env = os.environ | {
         "CSWH_SPARK_DIR": str(folder / "spark"),
-        "DBT_TARGET_PATH": str(folder / "target"),
         "DBT_LOG_PATH": str(folder / "logs"),
     }
-    given = os.environ.get("CSWH_TARGET_TEST_WAREHOUSE")
-    if given:
-        warehouse = Path(given).resolve()
-        assert warehouse.is_file(), f"CSWH_TARGET_TEST_WAREHOUSE={given} is not a file"
-    else:
-        warehouse = _build_duckdb_sample(folder, env)
-    landing = warehouse.parent / "landing"
+    warehouse, landing = sample.warehouse, sample.landing
     assert landing.is_dir(), f"no landing folder beside {warehouse}"
     # The Spark builds keep their own dbt artefacts: DuckDB's partial-parse state would not match.
     env["DBT_TARGET_PATH"] = str(folder / "target-spark")
@@ -355,7 +338,12 @@ def test_incremental_run_on_spark_matches_duckdb_and_rewrites_few_partitions(
     spark_folder = Path(env["CSWH_SPARK_DIR"])
     before = {relation: _partition_files(spark_folder, relation) for relation in PARTITIONED}
     summary = _spark_build(
-        warehouse, env, tmp_path / "summary.json", "--compare-relations", *relations, *select
+        warehouse,
+        env,
+        tmp_path / "summary.json",
+        "--compare-relations",
+        ",".join(relations),
+        *select,
     )
     assert set(summary["marts_compared"]) == set(relations)
 

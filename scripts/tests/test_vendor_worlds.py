@@ -4,8 +4,7 @@
 back, builds and publishes. Every mart must equal the native build's, row for row (EXCEPT ALL
 both ways), except the differences documented in docs/sources/<vendor>.md and listed here.
 
-The native side is the sample warehouse `make test` builds (same scale and seed) when
-``CSWH_DIALECT_NATIVE_WAREHOUSE`` names it; otherwise the test builds it too.
+The native side is the shared sample warehouse (conftest.py's ``sample``: same scale and seed).
 Slow (dbt builds in a subprocess): deselect with ``pytest -m "not dbt"``.
 """
 
@@ -18,12 +17,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from sample_warehouse import SAMPLE_SCALE, SAMPLE_SEED, Sample
 
 pytestmark = pytest.mark.dbt
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-NATIVE_ENV = "CSWH_DIALECT_NATIVE_WAREHOUSE"
-SCALE, SEED = "0.05", "42"  # the sample warehouse's (Makefile TEST_SCALE, the default seed)
+# The shared sample's scale and seed: the native world it holds is what the dialect worlds match.
+SCALE, SEED = SAMPLE_SCALE, SAMPLE_SEED
 
 WORLDS = {
     "stripe_zendesk_hubspot_segment": "stripe,zendesk,hubspot,segment",
@@ -64,11 +64,9 @@ def build(work: Path, dialect: str | None) -> Path:
 
 
 @pytest.fixture(scope="module")
-def native_warehouse(tmp_path_factory) -> Path:
-    given = os.environ.get(NATIVE_ENV)
-    if given:
-        return Path(given)
-    return build(tmp_path_factory.mktemp("native"), None)
+def native_warehouse(sample: Sample) -> Path:
+    """The shared sample: the native world at the same scale and seed as the dialect worlds."""
+    return sample.warehouse
 
 
 def _comparable(connection: duckdb.DuckDBPyConnection, mart: str) -> list[str]:

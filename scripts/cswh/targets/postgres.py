@@ -3,10 +3,10 @@
 The Python loader validates and quarantines into DuckDB, as it always does; PostgreSQL receives
 the result by replication, never by a second loader, so both engines model exactly the same rows.
 
-    python -m cswh.targets.postgres server start|stop|status
-    python -m cswh.targets.postgres replicate --warehouse W   # DuckDB raw schema -> PostgreSQL
-    python -m cswh.targets.postgres build --warehouse W       # replicate + dbt build on postgres
-    python -m cswh.targets.postgres compare --warehouse W     # key marts equal on both engines?
+    cswh target postgres server start|stop|status
+    cswh target postgres replicate --warehouse W   # DuckDB raw schema -> PostgreSQL
+    cswh target postgres build --warehouse W       # replicate + dbt build on postgres
+    cswh target postgres compare --warehouse W     # key marts equal on both engines?
 
 Connection settings are the ones `profiles.yml` reads (CSWH_PG_HOST, CSWH_PG_PORT, CSWH_PG_USER,
 CSWH_PG_PASSWORD, CSWH_PG_DBNAME); CSWH_PG_DIR is where the local server keeps its cluster.
@@ -14,7 +14,6 @@ CSWH_PG_PASSWORD, CSWH_PG_DBNAME); CSWH_PG_DIR is where the local server keeps i
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -22,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -73,13 +72,7 @@ class Connection:
 
     @classmethod
     def from_env(cls) -> Connection:
-        return cls(
-            host=os.environ.get("CSWH_PG_HOST", cls.host),
-            port=int(os.environ.get("CSWH_PG_PORT", cls.port)),
-            user=os.environ.get("CSWH_PG_USER", cls.user),
-            password=os.environ.get("CSWH_PG_PASSWORD", cls.password),
-            dbname=os.environ.get("CSWH_PG_DBNAME", cls.dbname),
-        )
+        return cls(**settings.postgres_connection())
 
     def connect(self, dbname: str | None = None) -> Any:
         return _psycopg2().connect(
@@ -92,7 +85,7 @@ class Connection:
         )
 
     def dbt_env(self) -> dict[str, str]:
-        """Environment for a dbt subprocess, so dbt reaches the same server as this module."""
+        """Variables for dbt (profiles.yml reads them): the server this module reaches."""
         return {
             "CSWH_PG_HOST": self.host,
             "CSWH_PG_PORT": str(self.port),
@@ -121,13 +114,13 @@ def _psycopg2() -> Any:
 
 
 def server_dir() -> Path:
-    return Path(os.environ.get("CSWH_PG_DIR", settings.REPO_ROOT / "target" / "postgres"))
+    return settings.postgres_dir()
 
 
 def find_postgres_bin_dir() -> Path | None:
     """Folder holding initdb and pg_ctl: CSWH_PG_BIN_DIR, the PATH, or Debian's versioned folder."""
-    if configured := os.environ.get("CSWH_PG_BIN_DIR"):
-        return Path(configured)
+    if configured := settings.postgres_bin_dir():
+        return configured
     on_path = shutil.which("pg_ctl")
     if on_path and shutil.which("initdb"):
         return Path(on_path).parent
@@ -511,21 +504,12 @@ def _copy_table(
 
 def dbt_build(connection: Connection | None = None, *arguments: str) -> int:
     """`dbt build --target postgres` (seeds, models, data tests, unit tests); the exit code."""
+    from cswh.dbt_runner import run_dbt
+
     connection = connection or Connection.from_env()
-    dbt = Path(sys.executable).with_name("dbt")
-    command = [
-        str(dbt),
-        "build",
-        "--target",
-        "postgres",
-        "--project-dir",
-        str(settings.REPO_ROOT),
-        "--profiles-dir",
-        str(settings.REPO_ROOT),
-        *arguments,
-    ]
-    env = os.environ | connection.dbt_env()
-    return subprocess.run(command, env=env, cwd=settings.REPO_ROOT, check=False).returncode
+    return run_dbt(
+        ["build", "--target", "postgres", *arguments], step="postgres", env=connection.dbt_env()
+    )
 
 
 def timed_build(
@@ -710,64 +694,10 @@ def _print_comparisons(comparisons: list[MartComparison]) -> None:
             print(f"      {comparison.columns[0]} {duckdb_row[0]!r}: {differences}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cswh.targets.postgres",
-        description="Build the warehouse on PostgreSQL: local server, raw-layer replication "
-        "from DuckDB, dbt build --target postgres, and a row-by-row comparison of key marts.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    server = commands.add_parser("server", help="start, stop or check the local server")
-    server.add_argument("action", choices=["start", "stop", "status"])
-    for name, help_text in (
-        ("replicate", "copy the DuckDB raw schema into PostgreSQL"),
-        ("build", "start the server, replicate, dbt build --target postgres"),
-        ("compare", "compare the key marts between DuckDB and PostgreSQL row by row"),
-    ):
-        command = commands.add_parser(name, help=help_text)
-        command.add_argument(
-            "--warehouse",
-            type=Path,
-            default=settings.warehouse_path(),
-            help="DuckDB warehouse (default: $CSWH_WAREHOUSE_PATH)",
-        )
-        if name == "compare":
-            command.add_argument(
-                "--all-marts",
-                action="store_true",
-                help="compare every table of the marts schema, not only the key marts",
-            )
-    args, dbt_arguments = parser.parse_known_args(argv)
-    if dbt_arguments and args.command != "build":
-        parser.error(f"unrecognised arguments: {' '.join(dbt_arguments)}")
-
+def handle_errors(command: Callable[[], int]) -> int:
+    """Run one command of the target; a problem the user can fix is one message and exit 1."""
     try:
-        if args.command == "server":
-            return _server_command(args.action)
-        if args.command == "replicate":
-            replication = replicate(args.warehouse)
-            print(
-                f"replicated {len(replication.tables)} table(s), {replication.rows:,} rows, "
-                f"in {replication.seconds:.1f}s"
-            )
-            return 0
-        if args.command == "build":
-            timings = timed_build(args.warehouse, dbt_arguments=dbt_arguments)
-            print(
-                f"postgres build {'passed' if timings['ok'] else 'FAILED'}: replicated "
-                f"{timings['rows_replicated']:,} rows in {timings['replicate_seconds']}s, "
-                f"dbt build {timings['dbt_build_seconds']}s"
-            )
-            return 0 if timings["ok"] else 3
-        marts = mart_tables(args.warehouse) if args.all_marts else KEY_MARTS
-        comparisons = compare_marts(args.warehouse, marts=marts)
-        _print_comparisons(comparisons)
-        different = [c.mart for c in comparisons if not c.equal]
-        if different:
-            print(f"error: DuckDB and PostgreSQL differ in {', '.join(different)}", file=sys.stderr)
-            return 3
-        print(f"all {len(comparisons)} marts compared are identical on DuckDB and PostgreSQL")
-        return 0
+        return command()
     except PostgresTargetError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -776,7 +706,38 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-def _server_command(action: str) -> int:
+def replicate_command(warehouse: Path) -> int:
+    replication = replicate(warehouse)
+    print(
+        f"replicated {len(replication.tables)} table(s), {replication.rows:,} rows, "
+        f"in {replication.seconds:.1f}s"
+    )
+    return 0
+
+
+def build_command(warehouse: Path, dbt_arguments: Sequence[str]) -> int:
+    timings = timed_build(warehouse, dbt_arguments=dbt_arguments)
+    print(
+        f"postgres build {'passed' if timings['ok'] else 'FAILED'}: replicated "
+        f"{timings['rows_replicated']:,} rows in {timings['replicate_seconds']}s, "
+        f"dbt build {timings['dbt_build_seconds']}s"
+    )
+    return 0 if timings["ok"] else 3
+
+
+def compare_command(warehouse: Path, all_marts: bool) -> int:
+    marts = mart_tables(warehouse) if all_marts else KEY_MARTS
+    comparisons = compare_marts(warehouse, marts=marts)
+    _print_comparisons(comparisons)
+    different = [c.mart for c in comparisons if not c.equal]
+    if different:
+        print(f"error: DuckDB and PostgreSQL differ in {', '.join(different)}", file=sys.stderr)
+        return 3
+    print(f"all {len(comparisons)} marts compared are identical on DuckDB and PostgreSQL")
+    return 0
+
+
+def server_command(action: str) -> int:
     connection = Connection.from_env()
     if action == "start":
         start_server(connection)
@@ -788,7 +749,3 @@ def _server_command(action: str) -> int:
         print(f"PostgreSQL at {connection.host}:{connection.port}: {'up' if running else 'down'}")
         return 0 if running else 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -3,11 +3,11 @@
 The Python loader validates and quarantines into DuckDB, as it always does; Spark receives the
 result by replication, so both engines model exactly the same rows.
 
-    python -m cswh.targets.spark replicate --warehouse W   # DuckDB raw schema -> Parquet + catalog
-    python -m cswh.targets.spark build --warehouse W       # replicate + dbt build --target spark
-    python -m cswh.targets.spark build --warehouse W --compare   # ... then compare key marts
-    python -m cswh.targets.spark build --warehouse W --compare-relations staging.stg_x \
-        --select stg_x                                    # ... build and compare other relations
+    cswh target spark replicate --warehouse W   # DuckDB raw schema -> Parquet + catalog
+    cswh target spark build --warehouse W       # replicate + dbt build --target spark
+    cswh target spark build --warehouse W --compare   # ... then compare key marts
+    cswh target spark build --warehouse W --compare-relations staging.stg_x \
+        --select stg_x                         # ... build and compare other relations
 
 dbt-spark's `session` method runs Spark inside the dbt process, so tables must outlive that
 process: the `spark` output of `profiles.yml` keeps a Hive metastore on embedded Derby and the
@@ -18,7 +18,6 @@ registration, build and comparison share one JVM and pay its start-up once).
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import math
@@ -76,9 +75,7 @@ class SparkTargetError(RuntimeError):
 
 def spark_dir() -> Path:
     """Folder of the Spark warehouse, metastore and raw Parquet; absolute, as Derby needs."""
-    configured = os.environ.get("CSWH_SPARK_DIR")
-    folder = Path(configured) if configured else settings.REPO_ROOT / "target" / "spark"
-    return folder.resolve()
+    return settings.spark_dir().resolve()
 
 
 def raw_parquet_dir() -> Path:
@@ -89,14 +86,15 @@ def raw_parquet_dir() -> Path:
 
 
 def _dbt_arguments(*arguments: str) -> list[str]:
+    from cswh.dbt_runner import output_arguments, project_arguments
+
+    # dbt prints its own lines here (no progress bar): plain text when not on a terminal.
     return [
         *arguments,
         "--target",
         TARGET_NAME,
-        "--project-dir",
-        str(settings.REPO_ROOT),
-        "--profiles-dir",
-        str(settings.REPO_ROOT),
+        *output_arguments(interactive=False, verbose=True),
+        *project_arguments(),
     ]
 
 
@@ -407,63 +405,39 @@ def build(
 # --------------------------------------------------------------------------- command line
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m cswh.targets.spark",
-        description="Build the warehouse on Spark (local pyspark session): raw-layer replication "
-        "from DuckDB to Parquet, dbt build --target spark, and a comparison of key marts. "
-        "Arguments after the known ones go to dbt build (e.g. --select staging).",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    for name, help_text in (
-        ("replicate", "export the DuckDB raw schema to Parquet and register it in Spark"),
-        ("build", "replicate, then dbt build --target spark"),
-    ):
-        command = commands.add_parser(name, help=help_text)
-        command.add_argument(
-            "--warehouse",
-            type=Path,
-            default=settings.warehouse_path(),
-            help="DuckDB warehouse with the loaded raw layer (default: $CSWH_WAREHOUSE_PATH)",
-        )
-        if name == "build":
-            command.add_argument(
-                "--compare",
-                action="store_true",
-                help="after the build, compare row counts and column sums of the key marts with "
-                "the DuckDB warehouse (which must have been built by dbt)",
-            )
-            command.add_argument(
-                "--compare-relations",
-                nargs="+",
-                metavar="RELATION",
-                help="compare these instead of the key marts (a mart name or schema.table); "
-                "implies --compare",
-            )
-            command.add_argument("--summary-json", type=Path, help="also write the summary here")
-    args, dbt_arguments = parser.parse_known_args(argv)
-    if dbt_arguments and args.command != "build":
-        parser.error(f"unrecognised arguments: {' '.join(dbt_arguments)}")
-
+def replicate_command(warehouse: Path) -> int:
     try:
-        if args.command == "replicate":
-            replication = replicate(args.warehouse)
-            print(
-                f"replicated {len(replication.tables)} table(s), {replication.rows:,} rows, "
-                f"to {raw_parquet_dir()} in {replication.seconds:.1f}s"
-            )
-            return EXIT_OK
+        replication = replicate(warehouse)
+    except SparkTargetError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(
+        f"replicated {len(replication.tables)} table(s), {replication.rows:,} rows, "
+        f"to {raw_parquet_dir()} in {replication.seconds:.1f}s"
+    )
+    return EXIT_OK
+
+
+def build_command(
+    warehouse: Path,
+    dbt_arguments: Sequence[str],
+    compare: bool,
+    relations: Sequence[str],
+    summary_json: Path | None,
+) -> int:
+    """`cswh target spark build`: build, compare ``relations`` (or the key marts), summarise."""
+    try:
         summary = build(
-            args.warehouse,
+            warehouse,
             dbt_arguments,
-            compare=args.compare or bool(args.compare_relations),
-            relations=args.compare_relations or KEY_MARTS,
+            compare=compare or bool(relations),
+            relations=relations or KEY_MARTS,
         )
     except SparkTargetError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    if args.summary_json:
-        args.summary_json.write_text(json.dumps(summary, indent=2) + "\n")
+    if summary_json:
+        summary_json.write_text(json.dumps(summary, indent=2) + "\n")
     for line in summary["differences"]:
         print(f"  DIFFERENT {line}", file=sys.stderr)
     print(
@@ -478,7 +452,3 @@ def main(argv: list[str] | None = None) -> int:
         + f"; {summary['total_seconds']}s in all"
     )
     return EXIT_OK if summary["ok"] else EXIT_BUILD_FAILED
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -20,13 +20,13 @@ delivered natively, beside the vendor's folder.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from cswh import settings as cswh_settings
 from cswh.contracts import SOURCES
 from cswh.vendors import VENDORS, adapter_class
 from cswh.vendors.base import Adapter
@@ -51,8 +51,7 @@ class SourceSystems:
 
 
 def source_systems_path(landing: Path) -> Path:
-    configured = os.environ.get(SOURCE_SYSTEMS_ENV, "").strip()
-    return Path(configured) if configured else landing / SOURCE_SYSTEMS_FILE
+    return cswh_settings.source_systems_file() or landing / SOURCE_SYSTEMS_FILE
 
 
 def parse_source_systems(document: Any, path: Path | None) -> SourceSystems:
@@ -104,7 +103,7 @@ def read_source_systems(landing: Path) -> SourceSystems:
     """The source systems for a landing folder (all native when there is no file)."""
     path = source_systems_path(landing)
     if not path.is_file():
-        if os.environ.get(SOURCE_SYSTEMS_ENV, "").strip():
+        if cswh_settings.source_systems_file():
             raise SourceSystemsError(
                 f"{SOURCE_SYSTEMS_ENV}={path} does not exist; point it at the source-systems file"
             )
