@@ -15,7 +15,6 @@ gap filling the charts need).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,9 +24,9 @@ import pandas as pd
 import streamlit as st
 from shaping import decimals_to_float
 
+from cswh import settings
 from cswh.bi_file import bi_path_for
 
-DEFAULT_WAREHOUSE_PATH = "warehouse/cs_warehouse.duckdb"
 # Long enough that switching pages or filters does not re-read the file, short enough that a
 # reader never looks at stale data for long (a publish changes the key anyway).
 CACHE_SECONDS = 60
@@ -55,7 +54,7 @@ def warehouse_path() -> Path:
 
     Relative paths are relative to the working directory.
     """
-    return bi_path_for(Path(os.environ.get("CSWH_WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH))
+    return bi_path_for(settings.warehouse_path())
 
 
 def published_warehouse() -> WarehouseFile:

@@ -161,13 +161,6 @@ SETTINGS: dict[str, Setting] = {
             (TESTS,),
         ),
         Setting(
-            "CSWH_DASHBOARD_TEST_WAREHOUSE",
-            "",
-            "The browser test's warehouse (`make browser-test`); to be replaced by "
-            "CSWH_TEST_SAMPLE_WAREHOUSE when that test uses the shared fixture.",
-            (TESTS,),
-        ),
-        Setting(
             "CSWH_DASHBOARD_SCREENSHOTS",
             "",
             "Folder the browser test saves a screenshot of every dashboard page to.",

@@ -9,9 +9,8 @@ the dashboard at a BI file whose marts are empty, then at a missing one, and pro
 fails there, so the first test cannot pass on an empty page. A screenshot of every page is saved.
 
 Environment:
-- CSWH_DASHBOARD_TEST_WAREHOUSE: a built warehouse, with its BI file beside it, to use (``make
-  test`` passes its sample); unset, a small one (SF 0.02) is built with ``cswh run`` into a
-  temporary folder.
+- CSWH_TEST_SAMPLE_WAREHOUSE: the shared sample (conftest.py's ``sample`` fixture), with its BI
+  file beside it (``make test`` passes its own); unset, the session builds one.
 - CSWH_DASHBOARD_SCREENSHOTS: where the PNG screenshots go (default: a pytest temporary folder).
 
 Needs ``apt-get install -y chromium``. Deselect with ``pytest -m "not browser"``.
@@ -38,8 +37,9 @@ import duckdb
 import pytest
 import yaml
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from sample_warehouse import sample_warehouse
+from sample_warehouse import Sample
 
+from cswh import settings
 from cswh.bi_file import BI_PATH_ENV, bi_path_for
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -208,10 +208,9 @@ def bi_file_beside(warehouse: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def published_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def published_warehouse(sample: Sample) -> Path:
     # Read-only, as the dashboard reads the published file: no copy.
-    folder = tmp_path_factory.mktemp("dashboard-warehouse")
-    warehouse = sample_warehouse(folder, "CSWH_DASHBOARD_TEST_WAREHOUSE", copy=False)
+    warehouse = sample.warehouse
     bi_file = bi_file_beside(warehouse)
     assert bi_file.is_file(), (
         f"no BI file {bi_file} beside {warehouse}: `cswh run` writes it after every publish; "
@@ -257,8 +256,7 @@ def dashboard(
 
 @pytest.fixture(scope="session")
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("CSWH_DASHBOARD_SCREENSHOTS")
-    folder = Path(given) if given else tmp_path_factory.mktemp("dashboard-screenshots")
+    folder = settings.dashboard_screenshots() or tmp_path_factory.mktemp("dashboard-screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
