@@ -31,7 +31,7 @@ EXPECTED_INCREMENTAL = {
     "stg_product_usage__daily_feature_usage",
     "stg_support_desk__tickets",
     "stg_crm__activities",
-    "int_account_usage_weekly",
+    "int_account_usage_measured_weekly",
     "fct_account_indicators_weekly",
 }
 # An incremental batch after one new day must be well under this share of its table.

@@ -30,12 +30,12 @@ INCREMENTAL_MODELS = (
     "stg_product_usage__daily_feature_usage",
     "stg_support_desk__tickets",
     "stg_crm__activities",
-    "int_account_usage_weekly",
+    "int_account_usage_measured_weekly",
     "fct_account_indicators_weekly",
 )
 PARTITIONED = (
     "staging.stg_product_usage__daily_feature_usage",
-    "intermediate.int_account_usage_weekly",
+    "intermediate.int_account_usage_measured_weekly",
     "marts.fct_account_indicators_weekly",
 )
 # One new day restates its own date and a four-week lookback: a small share of the partitions.

@@ -11,7 +11,7 @@ with
 
 components as (
 
-    select * from {{ ref('int_account_health_components_scored') }}
+    select * from {{ ref('fct_account_health_components_weekly') }}
 
 ),
 

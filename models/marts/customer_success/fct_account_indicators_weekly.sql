@@ -21,31 +21,31 @@ grid as (
 
 engagement as (
 
-    select * from {{ ref('int_account_engagement_weekly') }}
+    select * from {{ ref('int_account_engagement_measured_weekly') }}
 
 ),
 
 usage as (
 
-    select * from {{ ref('int_account_usage_weekly') }}
+    select * from {{ ref('int_account_usage_measured_weekly') }}
 
 ),
 
 sentiment as (
 
-    select * from {{ ref('int_account_sentiment_weekly') }}
+    select * from {{ ref('int_account_sentiment_measured_weekly') }}
 
 ),
 
 onboarding as (
 
-    select * from {{ ref('int_account_onboarding_weekly') }}
+    select * from {{ ref('int_account_onboarding_measured_weekly') }}
 
 ),
 
 outcomes_support as (
 
-    select * from {{ ref('int_account_outcomes_support_weekly') }}
+    select * from {{ ref('int_account_outcomes_support_measured_weekly') }}
 
 ),
 

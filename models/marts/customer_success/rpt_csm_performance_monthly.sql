@@ -24,19 +24,19 @@ csms as (
 
 books as (
 
-    select * from {{ ref('int_csm_books_monthly') }}
+    select * from {{ ref('int_csm_books_measured_monthly') }}
 
 ),
 
 activity as (
 
-    select * from {{ ref('int_csm_activity_monthly') }}
+    select * from {{ ref('int_csm_activities_counted_monthly') }}
 
 ),
 
 book_health as (
 
-    select * from {{ ref('int_csm_health_monthly') }}
+    select * from {{ ref('rpt_csm_health_monthly') }}
 
 ),
 

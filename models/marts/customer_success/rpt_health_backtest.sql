@@ -19,7 +19,7 @@ health as (
 
 outcomes as (
 
-    select * from {{ ref('int_account_week_outcomes_joined') }}
+    select * from {{ ref('fct_account_health_outcomes_weekly') }}
 
 ),
 

@@ -34,7 +34,7 @@ features as (
 
 account_products as (
 
-    select * from {{ ref('int_account_products_weekly') }}
+    select * from {{ ref('int_account_products_snapshotted_weekly') }}
 
 ),
 
