@@ -62,8 +62,10 @@ final as (
         health_band,
         {% for days in [90, 180] -%}
             {% for movement in ['churn', 'contraction', 'expansion'] -%}
-                sum(case when has_{{ movement }}_{{ days }}d then 1 else 0 end)
-                    as accounts_with_{{ movement }}_{{ days }}d,
+                cast(
+                    sum(case when has_{{ movement }}_{{ days }}d then 1 else 0 end)
+                    as {{ dbt.type_bigint() }}
+                ) as accounts_with_{{ movement }}_{{ days }}d,
                 case
                     when min(case when is_observed_{{ days }}d then 1 else 0 end) = 1
                         then
