@@ -11,7 +11,15 @@
     "Never contacted" scores as contact as old as the account only while the CRM has delivered
     activities (the engagement counts are then known, never null); without any, engagement and
     relationship are unknown and left unscored like any other missing component.
+
+    Incremental (macros/incremental): a run restates the newest `incremental_lookback_weeks`
+    weeks and every week of an account whose touch tier changed (its weights apply to all its
+    weeks), and inserts the account-weeks the table lacks. After changing the health-score
+    seeds or variables, run `dbt build --full-refresh --select fct_account_health_components_weekly+`.
 #}
+
+{{ config(**incremental_config(unique_key='account_week_component_id')) }}
+{{ config(pre_hook="{{ delete_restated_weekly_rows(ref('dim_accounts')) }}") }}
 
 {%- set integer_text = "cast(cast(round({value}, 0) as " ~ dbt.type_int() ~ ") as "
     ~ dbt.type_string() ~ ")" %}
@@ -106,7 +114,9 @@ paying_account_weeks as (
     from indicators
     inner join accounts
         on indicators.account_id = accounts.account_id
-    where indicators.is_paying
+    where
+        indicators.is_paying
+        and {{ where_row_missing('indicators.account_week_id', 'account_week_id') }}
 
 ),
 
