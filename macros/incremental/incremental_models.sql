@@ -103,3 +103,48 @@
         cast('1900-01-01' as date)
     {%- endif -%}
 {%- endmacro %}
+
+
+{#
+    Weekly models whose old rows can be restated by an input of any age (the health score weighs
+    every week by the account's current touch tier): the batch cannot be "the newest weeks". A
+    pre-hook deletes the rows to restate instead: every row of the newest
+    `incremental_lookback_weeks` weeks (and later), plus every row of each account whose stored
+    touch_tier differs from `tier_relation`'s (joined on `join_column`); the model then inserts
+    the rows its table lacks (where_row_missing). Deleting whole weeks also removes an
+    account-week that no longer qualifies (an account no longer paying).
+
+    Renders nothing when the batch must be the whole table (see incremental_batch_is_partial),
+    so Spark, which cannot delete, rebuilds such a model (configure it without partition_by).
+    Usage:  {{ config(pre_hook="{{ delete_restated_weekly_rows(ref('dim_accounts')) }}") }}
+#}
+{% macro delete_restated_weekly_rows(tier_relation, join_column='account_id') -%}
+    {%- if incremental_batch_is_partial() %}
+    delete from {{ this }}
+    where
+        week_start_date >= {{ weekly_reprocess_from() }}
+        or account_id in (
+            select stored_rows.account_id
+            from {{ this }} as stored_rows
+            inner join {{ tier_relation }} as tiers
+                on stored_rows.{{ join_column }} = tiers.{{ join_column }}
+            where stored_rows.touch_tier != tiers.touch_tier
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#
+    With delete_restated_weekly_rows: true for a row the table lacks (`key` is the expression of
+    the query, `column` the table's column). Always true when the batch is the whole table.
+#}
+{% macro where_row_missing(key, column) -%}
+    {%- if incremental_batch_is_partial() -%}
+        not exists (
+            select 1 from {{ this }} as current_rows
+            where current_rows.{{ column }} = {{ key }}
+        )
+    {%- else -%}
+        1 = 1
+    {%- endif -%}
+{%- endmacro %}

@@ -3,7 +3,7 @@
 
     PostgreSQL has none on a table a build has just created until autovacuum gets to it, so the
     next model's joins are planned on guesses: at SF 10 it chose a nested loop over 10,000
-    accounts and 20 million component rows for int_account_health_components_scored, and the
+    accounts and 20 million component rows for fct_account_health_components_weekly, and the
     model had not finished after 8 minutes. `analyze` costs about a second per table there.
     DuckDB keeps its statistics up to date as it writes, and the Spark build plans on file
     sizes, so other engines render nothing (dbt skips an empty hook).

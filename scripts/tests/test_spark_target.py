@@ -31,12 +31,18 @@ INCREMENTAL_MODELS = (
     "stg_product_usage__daily_feature_usage",
     "stg_support_desk__tickets",
     "stg_crm__activities",
-    "int_account_usage_weekly",
+    "int_account_usage_measured_weekly",
+    "int_account_onboarding_measured_weekly",
     "fct_account_indicators_weekly",
+    "fct_account_health_components_weekly",
+    "fct_account_health_weekly",
 )
+# The health tables restate every week of an account whose touch tier changed: Spark, which
+# cannot delete, rewrites them whole (macros/incremental).
 PARTITIONED = (
     "staging.stg_product_usage__daily_feature_usage",
-    "intermediate.int_account_usage_weekly",
+    "intermediate.int_account_usage_measured_weekly",
+    "intermediate.int_account_onboarding_measured_weekly",
     "marts.fct_account_indicators_weekly",
 )
 # One new day restates its own date and a four-week lookback: a small share of the partitions.

@@ -14,13 +14,13 @@ accounts as (
 
 weeks as (
 
-    select * from {{ ref('int_calendar_weeks') }}
+    select * from {{ ref('int_calendar_weeks_spined') }}
 
 ),
 
 account_products as (
 
-    select * from {{ ref('int_account_products_weekly') }}
+    select * from {{ ref('int_account_products_snapshotted_weekly') }}
 
 ),
 

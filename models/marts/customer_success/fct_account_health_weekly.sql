@@ -5,13 +5,49 @@
     the components that could be scored (a missing component's weight is redistributed, never
     scored as zero). An account-week where no component could be scored (the sources behind
     them never delivered) has no row.
+
+    Incremental (macros/incremental), like its components: a run restates the newest
+    `incremental_lookback_weeks` weeks and every week of an account whose touch tier changed,
+    and inserts the account-weeks the table lacks, reading each such account's components from
+    four weeks before its first missing week (for the change over four weeks).
 #}
+
+{{ config(**incremental_config(unique_key='account_week_id')) }}
+{{ config(pre_hook="{{ delete_restated_weekly_rows(
+    ref('fct_account_health_components_weekly'), 'account_week_id') }}") }}
 
 with
 
+all_components as (
+
+    select * from {{ ref('fct_account_health_components_weekly') }}
+
+),
+
+-- The account-weeks the table lacks, first per account (on a full build: every account-week).
+missing_weeks as (
+
+    select
+        account_id,
+        min(week_start_date) as first_missing_week_start_date
+    from all_components
+    where {{ where_row_missing('all_components.account_week_id', 'account_week_id') }}
+    group by account_id
+
+),
+
+-- Their components, from four weeks before (the change over four weeks reads them).
 components as (
 
-    select * from {{ ref('int_account_health_components_scored') }}
+    select all_components.*
+    from all_components
+    inner join missing_weeks
+        on
+            all_components.account_id = missing_weeks.account_id
+            and all_components.week_start_date >= cast(
+                {{ dbt.dateadd('day', -28, 'missing_weeks.first_missing_week_start_date') }}
+                as date
+            )
 
 ),
 
@@ -124,8 +160,8 @@ final as (
         banded.health_score,
         banded.health_band,
         banded.health_score - four_weeks_earlier.health_score as health_score_change_4w,
-        banded.components_scored,
-        banded.scored_weight,
+        cast(banded.components_scored as {{ dbt.type_bigint() }}) as components_scored,
+        cast(banded.scored_weight as {{ type_decimal(18, 4) }}) as scored_weight,
         banded.engagement_score,
         banded.relationship_score,
         banded.usage_trend_score,
@@ -158,7 +194,10 @@ final as (
             and second_drag.drag_rank = 2
             and second_drag.points_lost > 0
     -- An account-week with nothing to score (its sources not delivered) has no score to show.
-    where banded.band_rank = 1 and banded.components_scored > 0
+    where
+        banded.band_rank = 1
+        and banded.components_scored > 0
+        and {{ where_row_missing('banded.account_week_id', 'account_week_id') }}
 
 )
 

@@ -21,31 +21,31 @@ grid as (
 
 engagement as (
 
-    select * from {{ ref('int_account_engagement_weekly') }}
+    select * from {{ ref('int_account_engagement_measured_weekly') }}
 
 ),
 
 usage as (
 
-    select * from {{ ref('int_account_usage_weekly') }}
+    select * from {{ ref('int_account_usage_measured_weekly') }}
 
 ),
 
 sentiment as (
 
-    select * from {{ ref('int_account_sentiment_weekly') }}
+    select * from {{ ref('int_account_sentiment_measured_weekly') }}
 
 ),
 
 onboarding as (
 
-    select * from {{ ref('int_account_onboarding_weekly') }}
+    select * from {{ ref('int_account_onboarding_measured_weekly') }}
 
 ),
 
 outcomes_support as (
 
-    select * from {{ ref('int_account_outcomes_support_weekly') }}
+    select * from {{ ref('int_account_outcomes_support_measured_weekly') }}
 
 ),
 
@@ -58,12 +58,16 @@ final as (
         grid.week_end_date,
         grid.account_age_days,
         grid.is_paying,
-        grid.mrr,
+        cast(grid.mrr as {{ type_decimal(18, 4) }}) as mrr,
         -- engagement
-        engagement.high_value_engagements_15d,
-        engagement.high_value_engagements_30d,
-        engagement.high_value_engagements_45d,
-        engagement.high_value_engagements_60d,
+        cast(engagement.high_value_engagements_15d as {{ dbt.type_bigint() }})
+            as high_value_engagements_15d,
+        cast(engagement.high_value_engagements_30d as {{ dbt.type_bigint() }})
+            as high_value_engagements_30d,
+        cast(engagement.high_value_engagements_45d as {{ dbt.type_bigint() }})
+            as high_value_engagements_45d,
+        cast(engagement.high_value_engagements_60d as {{ dbt.type_bigint() }})
+            as high_value_engagements_60d,
         engagement.days_since_last_proactive_communication,
         engagement.days_since_last_reactive_communication,
         engagement.content_engaged_contacts_share_90d,
@@ -83,12 +87,13 @@ final as (
         usage.entitled_features_used_share,
         usage.product_stack_share,
         usage.core_value_features_used_share,
-        usage.core_value_events_last_4_weeks,
-        usage.events_last_4_weeks,
-        usage.events_previous_4_weeks,
+        cast(usage.core_value_events_last_4_weeks as {{ dbt.type_bigint() }})
+            as core_value_events_last_4_weeks,
+        cast(usage.events_last_4_weeks as {{ dbt.type_bigint() }}) as events_last_4_weeks,
+        cast(usage.events_previous_4_weeks as {{ dbt.type_bigint() }}) as events_previous_4_weeks,
         usage.usage_trend_ratio,
         -- service utilization
-        usage.licensed_seats,
+        cast(usage.licensed_seats as {{ dbt.type_bigint() }}) as licensed_seats,
         usage.peak_daily_active_users_28d,
         usage.seat_utilization,
         coalesce(usage.seat_utilization >= {{ var('seat_utilization_expansion_ready') }}, false)
@@ -97,29 +102,33 @@ final as (
         and grid.is_paying as is_under_used,
         -- sentiment
         sentiment.latest_nps_score,
-        sentiment.nps_responses_90d,
+        cast(sentiment.nps_responses_90d as {{ dbt.type_bigint() }}) as nps_responses_90d,
         sentiment.nps_90d,
         sentiment.ticket_csat_90d,
         sentiment.ticket_csat_responses_90d,
         sentiment.latest_csm_sentiment_score,
         sentiment.advocates,
         -- relationship
-        engagement.contacts_known,
+        cast(engagement.contacts_known as {{ dbt.type_bigint() }}) as contacts_known,
         engagement.engaged_contacts_90d,
         engagement.engaged_executive_contacts_90d,
         engagement.days_since_last_executive_engagement,
         -- business outcomes
-        outcomes_support.goals_achieved,
-        outcomes_support.goals_on_track,
-        outcomes_support.goals_at_risk,
-        outcomes_support.goals_missed,
+        cast(outcomes_support.goals_achieved as {{ dbt.type_bigint() }}) as goals_achieved,
+        cast(outcomes_support.goals_on_track as {{ dbt.type_bigint() }}) as goals_on_track,
+        cast(outcomes_support.goals_at_risk as {{ dbt.type_bigint() }}) as goals_at_risk,
+        cast(outcomes_support.goals_missed as {{ dbt.type_bigint() }}) as goals_missed,
         -- support
-        outcomes_support.tickets_30d,
-        outcomes_support.tickets_90d,
-        outcomes_support.trouble_escalations_30d,
-        outcomes_support.trouble_escalations_90d,
-        outcomes_support.opportunity_escalations_30d,
-        outcomes_support.opportunity_escalations_90d
+        cast(outcomes_support.tickets_30d as {{ dbt.type_bigint() }}) as tickets_30d,
+        cast(outcomes_support.tickets_90d as {{ dbt.type_bigint() }}) as tickets_90d,
+        cast(outcomes_support.trouble_escalations_30d as {{ dbt.type_bigint() }})
+            as trouble_escalations_30d,
+        cast(outcomes_support.trouble_escalations_90d as {{ dbt.type_bigint() }})
+            as trouble_escalations_90d,
+        cast(outcomes_support.opportunity_escalations_30d as {{ dbt.type_bigint() }})
+            as opportunity_escalations_30d,
+        cast(outcomes_support.opportunity_escalations_90d as {{ dbt.type_bigint() }})
+            as opportunity_escalations_90d
     from grid
     inner join engagement
         on grid.account_week_id = engagement.account_week_id

@@ -24,19 +24,19 @@ csms as (
 
 books as (
 
-    select * from {{ ref('int_csm_books_monthly') }}
+    select * from {{ ref('int_csm_books_measured_monthly') }}
 
 ),
 
 activity as (
 
-    select * from {{ ref('int_csm_activity_monthly') }}
+    select * from {{ ref('int_csm_activities_counted_monthly') }}
 
 ),
 
 book_health as (
 
-    select * from {{ ref('int_csm_health_monthly') }}
+    select * from {{ ref('rpt_csm_health_monthly') }}
 
 ),
 
@@ -137,30 +137,30 @@ final as (
         performer_id,
         team,
         month_start_date,
-        book_accounts,
-        book_arr,
+        cast(book_accounts as {{ dbt.type_bigint() }}) as book_accounts,
+        cast(book_arr as {{ type_decimal(18, 4) }}) as book_arr,
         1.0 * book_retained_mrr_12m / nullif(book_starting_mrr_12m, 0)
             as book_gross_revenue_retention_12m,
         1.0 * book_current_mrr_12m / nullif(book_starting_mrr_12m, 0)
             as book_net_revenue_retention_12m,
-        renewals_due,
-        renewals_won,
+        cast(renewals_due as {{ dbt.type_bigint() }}) as renewals_due,
+        cast(renewals_won as {{ dbt.type_bigint() }}) as renewals_won,
         1.0 * renewals_won / nullif(renewals_due, 0) as logo_renewal_rate,
         1.0 * renewed_mrr / nullif(expiring_mrr, 0) as net_dollar_renewal_rate,
-        renewed_mrr * 12 as renewed_arr,
+        cast(renewed_mrr * 12 as {{ type_decimal(18, 4) }}) as renewed_arr,
         renewal_quota_for_month,
         1.0 * renewed_mrr * 12 / nullif(renewal_quota_for_month, 0) as renewal_quota_attainment,
-        engagement_activities,
-        executive_business_reviews,
-        onboardings_completed,
+        cast(engagement_activities as {{ dbt.type_bigint() }}) as engagement_activities,
+        cast(executive_business_reviews as {{ dbt.type_bigint() }}) as executive_business_reviews,
+        cast(onboardings_completed as {{ dbt.type_bigint() }}) as onboardings_completed,
         1.0 * onboarding_days / nullif(onboardings_completed, 0) as average_onboarding_days,
-        advocates,
-        red_accounts,
-        yellow_accounts,
-        green_accounts,
+        cast(advocates as {{ dbt.type_bigint() }}) as advocates,
+        cast(red_accounts as {{ dbt.type_bigint() }}) as red_accounts,
+        cast(yellow_accounts as {{ dbt.type_bigint() }}) as yellow_accounts,
+        cast(green_accounts as {{ dbt.type_bigint() }}) as green_accounts,
         1.0 * red_accounts / nullif(red_accounts + yellow_accounts + green_accounts, 0)
             as red_share,
-        saves
+        cast(saves as {{ dbt.type_bigint() }}) as saves
     from levels
 
 )

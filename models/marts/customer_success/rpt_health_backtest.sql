@@ -19,7 +19,7 @@ health as (
 
 outcomes as (
 
-    select * from {{ ref('int_account_week_outcomes_joined') }}
+    select * from {{ ref('fct_account_health_outcomes_weekly') }}
 
 ),
 
@@ -62,8 +62,10 @@ final as (
         health_band,
         {% for days in [90, 180] -%}
             {% for movement in ['churn', 'contraction', 'expansion'] -%}
-                sum(case when has_{{ movement }}_{{ days }}d then 1 else 0 end)
-                    as accounts_with_{{ movement }}_{{ days }}d,
+                cast(
+                    sum(case when has_{{ movement }}_{{ days }}d then 1 else 0 end)
+                    as {{ dbt.type_bigint() }}
+                ) as accounts_with_{{ movement }}_{{ days }}d,
                 case
                     when min(case when is_observed_{{ days }}d then 1 else 0 end) = 1
                         then

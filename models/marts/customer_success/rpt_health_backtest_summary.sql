@@ -31,10 +31,16 @@ pooled as (
                 ) as {{ movement }}_rate_{{ days }}d,
             {% endfor %}
         {%- endfor %}
-        sum(case when is_observed_90d then scored_accounts else 0 end)
-            as account_weeks_observed_90d,
-        sum(case when is_observed_180d then scored_accounts else 0 end)
-            as account_weeks_observed_180d
+        cast(
+            sum(
+                case when is_observed_90d then scored_accounts else 0 end
+            ) as {{ dbt.type_bigint() }}
+        ) as account_weeks_observed_90d,
+        cast(
+            sum(
+                case when is_observed_180d then scored_accounts else 0 end
+            ) as {{ dbt.type_bigint() }}
+        ) as account_weeks_observed_180d
     from weekly
     group by health_band
 

@@ -63,7 +63,7 @@ final as (
         week_start_date,
         touch_tier,
         count(*) as paying_accounts,
-        sum(mrr) as mrr,
+        cast(sum(mrr) as {{ type_decimal(18, 4) }}) as mrr,
         avg(health_score) as average_health_score,
         avg(case when health_band = 'red' then 1.0 else 0.0 end) as red_share,
         avg(case when health_band = 'green' then 1.0 else 0.0 end) as green_share,
@@ -81,11 +81,13 @@ final as (
         sum(ticket_csat_90d * ticket_csat_responses_90d)
         / nullif(sum(ticket_csat_responses_90d), 0) as ticket_csat_90d,
         avg(latest_csm_sentiment_score) as average_csm_sentiment_score,
-        sum(advocates) as advocates,
+        cast(sum(advocates) as {{ dbt.type_bigint() }}) as advocates,
         avg(engaged_contacts_90d) as average_engaged_contacts_90d,
-        sum(goals_at_risk + goals_missed) as goals_at_risk_or_missed,
-        sum(trouble_escalations_30d) as trouble_escalations_30d,
-        sum(opportunity_escalations_30d) as opportunity_escalations_30d
+        cast(sum(goals_at_risk + goals_missed) as {{ dbt.type_bigint() }})
+            as goals_at_risk_or_missed,
+        cast(sum(trouble_escalations_30d) as {{ dbt.type_bigint() }}) as trouble_escalations_30d,
+        cast(sum(opportunity_escalations_30d) as {{ dbt.type_bigint() }})
+            as opportunity_escalations_30d
     from tiered
     group by week_start_date, touch_tier
 

@@ -10,7 +10,7 @@ with
 
 signals as (
 
-    select * from {{ ref('int_account_play_signals_weekly') }}
+    select * from {{ ref('fct_account_play_signals_weekly') }}
 
 ),
 

@@ -39,8 +39,11 @@ final as (
         escalation_type,
         count(*) as escalations_observed,
         {% for outcome in ['churn', 'contraction', 'expansion'] -%}
-            sum(case when is_followed_by_{{ outcome }}_90d then 1 else 0 end)
-                as followed_by_{{ outcome }}_90d,
+            cast(
+                sum(
+                    case when is_followed_by_{{ outcome }}_90d then 1 else 0 end
+                ) as {{ dbt.type_bigint() }}
+            ) as followed_by_{{ outcome }}_90d,
             1.0 * sum(case when is_followed_by_{{ outcome }}_90d then 1 else 0 end) / count(*)
                 as {{ outcome }}_rate_90d{% if not loop.last %},{% endif %}
         {% endfor %}

@@ -202,7 +202,7 @@ final as (
         escalation_counts.slice_value,
         escalation_counts.escalations,
         escalation_counts.accounts_escalated,
-        escalation_counts.repeat_escalations,
+        cast(escalation_counts.repeat_escalations as {{ dbt.type_bigint() }}) as repeat_escalations,
         escalation_counts.average_hours_ticket_to_escalation,
         escalation_counts.average_hours_to_acceptance,
         escalation_counts.average_hours_to_resolution,

@@ -16,7 +16,7 @@ escalations as (
 
 weeks as (
 
-    select * from {{ ref('int_calendar_weeks') }}
+    select * from {{ ref('int_calendar_weeks_spined') }}
 
 ),
 

@@ -30,17 +30,31 @@ final as (
     select
         week_start_date,
         count(*) as tickets_delivered,
-        sum(case when is_deleted then 1 else 0 end) as deleted_tickets,
-        sum(case when not is_deleted then 1 else 0 end) as tickets,
-        sum(case when not is_deleted and priority is null then 1 else 0 end)
-            as tickets_without_priority,
-        sum(case when not is_deleted and priority in ('high', 'urgent') then 1 else 0 end)
-            as high_or_urgent_tickets,
-        sum(case when not is_deleted and csat_scale = 'five_point' then 1 else 0 end)
-            as csat_rated_five_point,
-        sum(case when not is_deleted and csat_scale = 'good_bad' then 1 else 0 end)
-            as csat_rated_good_bad,
-        sum(case when not is_deleted and is_csat_satisfied then 1 else 0 end) as csat_satisfied,
+        cast(sum(case when is_deleted then 1 else 0 end) as {{ dbt.type_bigint() }})
+            as deleted_tickets,
+        cast(sum(case when not is_deleted then 1 else 0 end) as {{ dbt.type_bigint() }}) as tickets,
+        cast(
+            sum(
+                case when not is_deleted and priority is null then 1 else 0 end
+            ) as {{ dbt.type_bigint() }}
+        ) as tickets_without_priority,
+        cast(
+            sum(case when not is_deleted and priority in ('high', 'urgent') then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as high_or_urgent_tickets,
+        cast(
+            sum(case when not is_deleted and csat_scale = 'five_point' then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as csat_rated_five_point,
+        cast(
+            sum(case when not is_deleted and csat_scale = 'good_bad' then 1 else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as csat_rated_good_bad,
+        cast(
+            sum(
+                case when not is_deleted and is_csat_satisfied then 1 else 0 end
+            ) as {{ dbt.type_bigint() }}
+        ) as csat_satisfied,
         1.0 * sum(case when not is_deleted and is_csat_satisfied then 1 else 0 end)
         / nullif(
             sum(case when not is_deleted and csat_scale is not null then 1 else 0 end), 0

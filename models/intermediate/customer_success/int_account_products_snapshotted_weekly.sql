@@ -14,7 +14,7 @@ items as (
 
 weeks as (
 
-    select * from {{ ref('int_calendar_weeks') }}
+    select * from {{ ref('int_calendar_weeks_spined') }}
 
 ),
 

@@ -34,7 +34,7 @@ features as (
 
 account_products as (
 
-    select * from {{ ref('int_account_products_weekly') }}
+    select * from {{ ref('int_account_products_snapshotted_weekly') }}
 
 ),
 
@@ -124,6 +124,32 @@ feature_weeks as (
 
 ),
 
+-- The weeks whose 28-day window (that week and the 3 before) each feature-week counts in: an
+-- equi-join on the week below instead of a range join on dates, which every engine hashes.
+shifted_feature_weeks as (
+
+    {% for weeks_later in range(4) -%}
+        select
+            account_id,
+            feature_id,
+            cast({{ dbt.dateadd('day', 7 * weeks_later, 'week_start_date') }} as date)
+                as week_start_date
+        from feature_weeks
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+feature_used_in_window as (
+
+    select distinct
+        account_id,
+        feature_id,
+        week_start_date
+    from shifted_feature_weeks
+
+),
+
 entitled_features as (
 
     select
@@ -159,15 +185,13 @@ entitled_feature_use as (
         entitled_features.week_start_date,
         entitled_features.feature_id,
         entitled_features.is_core_value_feature,
-        max(case when feature_weeks.feature_id is not null then 1 else 0 end) as was_used
+        max(case when feature_used_in_window.feature_id is not null then 1 else 0 end) as was_used
     from entitled_features
-    left join feature_weeks
+    left join feature_used_in_window
         on
-            entitled_features.account_id = feature_weeks.account_id
-            and entitled_features.feature_id = feature_weeks.feature_id
-            and entitled_features.week_start_date >= feature_weeks.week_start_date
-            and feature_weeks.week_start_date
-            > cast({{ dbt.dateadd('day', -28, 'entitled_features.week_start_date') }} as date)
+            entitled_features.account_id = feature_used_in_window.account_id
+            and entitled_features.feature_id = feature_used_in_window.feature_id
+            and entitled_features.week_start_date = feature_used_in_window.week_start_date
     group by
         entitled_features.account_id,
         entitled_features.week_start_date,

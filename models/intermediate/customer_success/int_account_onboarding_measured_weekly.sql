@@ -5,13 +5,19 @@
     the week's end while not live), days beyond the target go-live date, and product usage
     during onboarding (share of onboarding days with any use). A go-live, rating or cancellation
     after the week's end is not known yet; a project known to be cancelled is not onboarding.
+
+    Incremental (macros/incremental): every figure is of one account-week, so a run recomputes
+    the newest `incremental_lookback_weeks` weeks and any new week from the whole history.
 #}
+
+{{ config(**incremental_config(unique_key='account_week_id', partition_by='week_start_date')) }}
 
 with
 
 grid as (
 
     select * from {{ ref('int_account_weeks_spined') }}
+    where week_start_date >= {{ weekly_reprocess_from() }}
 
 ),
 

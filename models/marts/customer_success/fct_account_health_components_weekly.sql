@@ -1,74 +1,75 @@
 {#
     One row per paying account, week and health-score component: the indicator behind the
-    component, its 0-100 score and its weight for the account's touch tier, from the
-    health_score_components and health_score_weights seeds (the version in the variable
-    health_score_version). A component scores 0 at score_zero_at, 100 at score_full_at, linearly
-    in between and clamped outside. A missing indicator (or one outside the component's
+    component, its 0-100 score and its weight for the account's touch tier. The seeds drive the
+    score: health_score_components (the version in the variable health_score_version) names the
+    components, the indicator each one scores and its thresholds; health_score_weights weighs
+    them per touch tier. This model only knows how to measure each indicator (the list below,
+    which the seed's accepted_values test mirrors) and how to explain its value in words.
+    A component scores 0 at score_zero_at, 100 at score_full_at, linearly in between and
+    clamped outside. A missing indicator (or one outside the component's
     applicable account age) is left unscored: its weight goes to the other components.
     "Never contacted" scores as contact as old as the account only while the CRM has delivered
     activities (the engagement counts are then known, never null); without any, engagement and
     relationship are unknown and left unscored like any other missing component.
+
+    Incremental (macros/incremental): a run restates the newest `incremental_lookback_weeks`
+    weeks and every week of an account whose touch tier changed (its weights apply to all its
+    weeks), and inserts the account-weeks the table lacks. After changing the health-score
+    seeds or variables, run `dbt build --full-refresh --select fct_account_health_components_weekly+`.
 #}
+
+{{ config(**incremental_config(unique_key='account_week_component_id')) }}
+{{ config(pre_hook="{{ delete_restated_weekly_rows(ref('dim_accounts')) }}") }}
 
 {%- set integer_text = "cast(cast(round({value}, 0) as " ~ dbt.type_int() ~ ") as "
     ~ dbt.type_string() ~ ")" %}
-{%- set components = [
+{%- set indicators = [
     {
-        'component': 'engagement',
         'indicator': 'days_since_last_proactive_communication',
         'value': 'case when high_value_engagements_30d is not null then coalesce(days_since_last_proactive_communication, account_age_days) end',
         'text': ["'no proactive CS contact for '", integer_text.format(value='indicator_value'), "' days'"],
     },
     {
-        'component': 'relationship',
         'indicator': 'days_since_last_executive_engagement',
         'value': 'case when high_value_engagements_30d is not null then coalesce(days_since_last_executive_engagement, account_age_days) end',
         'text': ["'no executive engagement for '", integer_text.format(value='indicator_value'), "' days'"],
     },
     {
-        'component': 'usage_trend',
         'indicator': 'usage_trend_ratio',
         'value': 'usage_trend_ratio',
         'text': ["'usage at '", integer_text.format(value='indicator_value * 100'), "'% of the 4 weeks before'"],
     },
     {
-        'component': 'adoption',
         'indicator': 'entitled_features_used_share',
         'value': 'entitled_features_used_share',
         'text': ["'uses '", integer_text.format(value='indicator_value * 100'), "'% of the features in its plan'"],
     },
     {
-        'component': 'utilization',
         'indicator': 'seat_utilization',
         'value': 'seat_utilization',
         'text': ["'active users on '", integer_text.format(value='indicator_value * 100'), "'% of licensed seats'"],
     },
     {
-        'component': 'customer_sentiment',
         'indicator': 'latest_nps_score',
         'value': 'latest_nps_score',
         'text': ["'latest NPS answer '", integer_text.format(value='indicator_value'), "' of 10'"],
     },
     {
-        'component': 'csm_sentiment',
         'indicator': 'latest_csm_sentiment_score',
         'value': 'latest_csm_sentiment_score',
         'text': ["'CSM sentiment '", integer_text.format(value='indicator_value'), "' of 5'"],
     },
     {
-        'component': 'support',
         'indicator': 'trouble_escalations_90d',
         'value': 'trouble_escalations_90d',
         'text': [integer_text.format(value='indicator_value'), "' trouble escalations in 90 days'"],
     },
     {
-        'component': 'business_outcomes',
         'indicator': 'goals_at_risk_or_missed_share',
         'value': '1.0 * (goals_at_risk + goals_missed) / nullif(goals_achieved + goals_on_track + goals_at_risk + goals_missed, 0)',
         'text': [integer_text.format(value='indicator_value * 100'), "'% of success-plan goals at risk or missed'"],
     },
     {
-        'component': 'onboarding',
         'indicator': 'days_beyond_target_go_live',
         'value': 'days_beyond_target_go_live',
         'text': ["'onboarding '", integer_text.format(value='indicator_value'), "' days past target go-live'"],
@@ -104,7 +105,7 @@ weights as (
 ),
 
 -- The tier is joined before the unpivot below: a planner cannot estimate joins on the
--- unpivot's literal component names, and PostgreSQL then nested-looped accounts over it.
+-- unpivot's literal indicator names, and PostgreSQL then nested-looped accounts over it.
 paying_account_weeks as (
 
     select
@@ -113,22 +114,23 @@ paying_account_weeks as (
     from indicators
     inner join accounts
         on indicators.account_id = accounts.account_id
-    where indicators.is_paying
+    where
+        indicators.is_paying
+        and {{ where_row_missing('indicators.account_week_id', 'account_week_id') }}
 
 ),
 
 indicator_values as (
 
-    {% for component in components %}
+    {% for indicator in indicators %}
         select
             account_week_id,
             account_id,
             week_start_date,
             touch_tier,
             account_age_days,
-            '{{ component.component }}' as component,
-            '{{ component.indicator }}' as indicator,
-            cast({{ component.value }} as {{ dbt.type_numeric() }}) as indicator_value
+            '{{ indicator.indicator }}' as indicator,
+            cast({{ indicator.value }} as {{ dbt.type_numeric() }}) as indicator_value
         from paying_account_weeks
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -142,7 +144,7 @@ scored as (
         indicator_values.account_id,
         indicator_values.week_start_date,
         indicator_values.touch_tier,
-        indicator_values.component,
+        component_settings.component,
         indicator_values.indicator,
         indicator_values.indicator_value,
         weights.weight,
@@ -168,13 +170,11 @@ scored as (
         ) as component_score
     from indicator_values
     inner join component_settings
-        on
-            indicator_values.component = component_settings.component
-            and indicator_values.indicator = component_settings.indicator
+        on indicator_values.indicator = component_settings.indicator
     inner join weights
         on
             indicator_values.touch_tier = weights.touch_tier
-            and indicator_values.component = weights.component
+            and component_settings.component = weights.component
 
 ),
 
@@ -192,9 +192,9 @@ final as (
         weight,
         component_score,
         case
-            {% for component in components -%}
-                when component = '{{ component.component }}'
-                    then {{ dbt.concat(component.text) }}
+            {% for indicator in indicators -%}
+                when indicator = '{{ indicator.indicator }}'
+                    then {{ dbt.concat(indicator.text) }}
             {% endfor -%}
         end as component_explanation
     from scored

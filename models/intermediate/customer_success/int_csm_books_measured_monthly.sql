@@ -1,7 +1,8 @@
 {#
     One row per CSM and month: the book of business the CSM owns (accounts paying at the
     month's end, ARR) and its dollar-weighted GRR and NRR over 12 months. The CRM keeps only each
-    account's current owner, so a book is measured with today's owners over its history.
+    account's current owner, so a book is measured with today's owners over its history, read
+    from the CRM's accounts (as dim_accounts carries it).
 #}
 
 with
@@ -14,7 +15,7 @@ account_months as (
 
 accounts as (
 
-    select * from {{ ref('dim_accounts') }}
+    select * from {{ ref('stg_crm__accounts') }}
 
 ),
 

@@ -105,12 +105,13 @@ final as (
     select
         coalesce(book_health.csm_id, saves.csm_id) as csm_id,
         coalesce(book_health.month_start_date, saves.month_start_date) as month_start_date,
-        coalesce(book_health.red_accounts, 0) as red_accounts,
-        coalesce(book_health.yellow_accounts, 0) as yellow_accounts,
-        coalesce(book_health.green_accounts, 0) as green_accounts,
+        cast(coalesce(book_health.red_accounts, 0) as {{ dbt.type_bigint() }}) as red_accounts,
+        cast(coalesce(book_health.yellow_accounts, 0) as {{ dbt.type_bigint() }})
+            as yellow_accounts,
+        cast(coalesce(book_health.green_accounts, 0) as {{ dbt.type_bigint() }}) as green_accounts,
         book_health.average_health_score,
-        coalesce(book_health.advocates, 0) as advocates,
-        coalesce(saves.saves, 0) as saves
+        cast(coalesce(book_health.advocates, 0) as {{ dbt.type_bigint() }}) as advocates,
+        cast(coalesce(saves.saves, 0) as {{ dbt.type_bigint() }}) as saves
     from book_health
     full outer join saves
         on
