@@ -4,8 +4,7 @@ A CSM's book is the accounts they own today (dim_accounts.owner_csm_id; see DECI
 today's owners). The choice lives in the session, so it follows the reader from page to page, and
 in the URL (`?csm=<csm_id>`), so a CSM can bookmark their own book.
 
-CSMs are shown by name. Names come from the `dim_csms` mart (csm_id, csm_name) when the published
-BI file has it; until it does, the id is the only label there is and the sidebar says so.
+CSMs are shown by name, from the `dim_csms` mart; an owner missing from the roster shows by id.
 """
 
 from __future__ import annotations
@@ -19,36 +18,20 @@ QUERY_PARAMETER = "csm"
 EVERYONE = "Everyone (all accounts)"
 # The option "no CSM": a selectbox shows a placeholder, not a label, for None.
 NO_CSM = ""
-NAMES_MART = "dim_csms"
 
 
 def csm_directory() -> pd.DataFrame:
     """One row per CSM who owns an account today: csm_id, csm_name (the id when unnamed)."""
-    marts = read_marts(
+    owners = read_marts(
         owners="""
-            select distinct owner_csm_id as csm_id
-            from marts.dim_accounts
-            where owner_csm_id is not null
-        """,
-        names_published=f"""
-            select count(*) as tables
-            from information_schema.tables
-            where table_schema = 'marts' and table_name = '{NAMES_MART}'
-        """,
-    )
-    owners = marts["owners"]
-    if int(marts["names_published"].tables.iloc[0]):
-        names = read_marts(names=f"select csm_id, csm_name from marts.{NAMES_MART}")["names"]
-        owners = owners.merge(names, on="csm_id", how="left")
-    else:
-        owners = owners.assign(csm_name=None)
+            select distinct accounts.owner_csm_id as csm_id, csms.csm_name
+            from marts.dim_accounts as accounts
+            left join marts.dim_csms as csms on accounts.owner_csm_id = csms.csm_id
+            where accounts.owner_csm_id is not null
+        """
+    )["owners"]
     owners["csm_name"] = owners.csm_name.fillna(owners.csm_id)
     return owners.sort_values(["csm_name", "csm_id"], ignore_index=True)
-
-
-def names_are_published() -> bool:
-    directory = csm_directory()
-    return bool((directory.csm_name != directory.csm_id).any())
 
 
 def csm_names() -> dict[str, str]:
@@ -85,10 +68,6 @@ def book_selector() -> None:
         st.query_params.pop(QUERY_PARAMETER, None)
     else:
         st.query_params[QUERY_PARAMETER] = chosen
-    if not names_are_published():
-        st.sidebar.caption(
-            f"CSM names are not in the published marts (no `{NAMES_MART}`), so CSMs show by id."
-        )
 
 
 def selected_csm() -> str | None:

@@ -669,16 +669,12 @@ def test_the_check_fails_on_empty_marts_and_a_missing_warehouse(
     assert page_problems(page, PAGES[0]) == []
 
 
-# Marts the shared modules read on every page (the sidebar's CSM list), and marts read only when
-# published: CSM names come from dim_csms once a model provides it (see csm_book.py).
+# Marts the shared modules read on every page (the sidebar's CSM list and names).
 SHARED_MODULES = [REPO_ROOT / "dashboard" / "csm_book.py"]
-OPTIONAL_MARTS = {"dim_csms"}
 
 
 def marts_named(source: str) -> set[str]:
-    return set(re.findall(r"\bmarts\.(\w+)", source)) | set(
-        re.findall(r"NAMES_MART = \"(\w+)\"", source)
-    )
+    return set(re.findall(r"\bmarts\.(\w+)", source))
 
 
 def test_exposures_list_exactly_the_marts_each_page_reads() -> None:
@@ -686,14 +682,10 @@ def test_exposures_list_exactly_the_marts_each_page_reads() -> None:
         exposure["name"]: exposure
         for exposure in yaml.safe_load(EXPOSURES_YAML.read_text())["exposures"]
     }
-    # Once a dim_csms model exists, the exposures must list it like any other mart.
-    optional = {
-        mart for mart in OPTIONAL_MARTS if not list((REPO_ROOT / "models").rglob(f"{mart}.sql"))
-    }
     shared = set().union(*(marts_named(module.read_text()) for module in SHARED_MODULES))
     for expectation in PAGES:
         source = (DASHBOARD_VIEWS / f"{expectation.view}.py").read_text()
-        read = (marts_named(source) | shared) - optional
+        read = marts_named(source) | shared
         exposure = exposures[f"dashboard_{expectation.view}"]
         declared = {
             re.fullmatch(r"ref\('(\w+)'\)", dependency).group(1)
