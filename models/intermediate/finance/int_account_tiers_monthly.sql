@@ -4,4 +4,4 @@
     this name; delete it once they ref int_account_tiers_assigned_monthly.
 #}
 
-select * from {{ ref('int_account_tiers_assigned_monthly') }}
+select * from {{ ref('int_account_tiers_assigned_monthly') }}  -- noqa: AM04

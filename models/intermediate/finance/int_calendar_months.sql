@@ -4,4 +4,4 @@
     still ref this name; delete it once they ref int_calendar_months_spined.
 #}
 
-select * from {{ ref('int_calendar_months_spined') }}
+select * from {{ ref('int_calendar_months_spined') }}  -- noqa: AM04

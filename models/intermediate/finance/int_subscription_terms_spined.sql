@@ -155,7 +155,9 @@ renewed_revenue as (
         on
             relevant_terms.subscription_id = items.subscription_id
             and items.change_reason != 'removed'
-            and {{ is_in_force('items.valid_from', 'items.valid_to', 'relevant_terms.term_ends_at') }}
+            and {{ is_in_force(
+                'items.valid_from', 'items.valid_to', 'relevant_terms.term_ends_at'
+            ) }}
     group by relevant_terms.subscription_id, relevant_terms.term_number
 
 ),

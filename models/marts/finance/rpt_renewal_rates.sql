@@ -41,7 +41,8 @@ final as (
         touch_tier,
         cast(count(*) as {{ dbt.type_bigint() }}) as renewals_due,
         cast(count(case when is_renewed then 1 end) as {{ dbt.type_bigint() }}) as renewals_won,
-        cast(count(case when not is_renewed then 1 end) as {{ dbt.type_bigint() }}) as renewals_churned,
+        cast(count(case when not is_renewed then 1 end) as {{ dbt.type_bigint() }})
+            as renewals_churned,
         cast(1.0 * count(case when is_renewed then 1 end) / count(*) as {{ type_ratio() }})
             as logo_renewal_rate,
         cast(sum(expiring_mrr) as {{ type_money() }}) as expiring_mrr,

@@ -165,7 +165,8 @@ final as (
         cast(coalesce(invoiced.invoiced_proration, 0) as {{ type_money() }}) as invoiced_proration,
         cast(coalesce(invoiced.invoiced_one_off, 0) as {{ type_money() }}) as invoiced_one_off,
         cast(coalesce(invoiced.invoiced_credit, 0) as {{ type_money() }}) as invoiced_credit,
-        cast(coalesce(recognised.recognised_recurring, 0) as {{ type_money() }}) as recognised_recurring,
+        cast(coalesce(recognised.recognised_recurring, 0) as {{ type_money() }})
+            as recognised_recurring,
         cast(
             coalesce(invoiced.invoiced_recurring, 0) + coalesce(invoiced.invoiced_proration, 0)
             - coalesce(recognised.recognised_recurring, 0)

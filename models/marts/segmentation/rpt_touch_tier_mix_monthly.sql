@@ -38,7 +38,8 @@ final as (
             as {{ type_ratio() }}
         ) as account_share,
         cast(
-            1.0 * mrr / nullif(sum(mrr) over (partition by month_start_date), 0) as {{ type_ratio() }}
+            1.0 * mrr / nullif(sum(mrr) over (partition by month_start_date), 0)
+            as {{ type_ratio() }}
         ) as mrr_share
     from by_tier
 
