@@ -2,9 +2,10 @@
 
 Runs the ``mf`` CLI (dbt-metricflow) against a small built warehouse, the way a user would, and
 checks its answers against the marts: total MRR per month against fct_account_mrr_monthly and
-rpt_mrr_waterfall, NRR/GRR and churn rates against rpt_churn_retention_monthly, NRR per touch tier
-against a self-join of fct_account_mrr_monthly, escalations against fct_escalations and health
-against fct_account_health_weekly.
+rpt_mrr_waterfall, NRR/GRR and churn rates against rpt_churn_retention_monthly and, per touch tier,
+plan tier and region (each account in its segment at the window's start), against
+rpt_churn_retention_by_segment_monthly and a self-join of fct_account_mrr_monthly, escalations
+against fct_escalations and health against fct_account_health_weekly.
 
 ``mf`` reads its semantic manifest from ``<project>/target/semantic_manifest.json`` and has no
 option to look elsewhere, so the test runs it in a temporary project folder (dbt_project.yml
@@ -152,11 +153,13 @@ def test_configs_validate_against_the_warehouse(metricflow: MetricFlowProject) -
     assert "ERRORS: 1" not in result.stdout
 
 
-def test_nrr_by_touch_tier_equals_the_self_join_of_account_months(
+def test_nrr_by_touch_tier_counts_each_account_in_its_tier_a_year_before(
     metricflow: MetricFlowProject, warehouse: Path
 ) -> None:
-    """The README's query, checked against the accounts' MRR now and twelve months before."""
-    rows = metricflow.query(["nrr"], ["metric_time__month", "account__touch_tier"])
+    """The README's query, checked against a self-join of the accounts' MRR now and twelve
+    months before, each account in the touch tier it had twelve months before (not today's,
+    which is tech touch for every churned account)."""
+    rows = metricflow.query(["nrr"], ["metric_time__month", "account_retention__touch_tier"])
     expected = {
         (row["month_start_date"], row["touch_tier"]): row["nrr"]
         for row in _mart_rows(
@@ -164,15 +167,16 @@ def test_nrr_by_touch_tier_equals_the_self_join_of_account_months(
             """
             select
                 current_month.month_start_date,
-                accounts.touch_tier,
+                tier_then.touch_tier,
                 sum(current_month.mrr) / sum(year_before.mrr) as nrr
             from marts.fct_account_mrr_monthly as current_month
             inner join marts.fct_account_mrr_monthly as year_before
                 on current_month.account_id = year_before.account_id
                 and year_before.month_start_date
                 = current_month.month_start_date - interval 12 month
-            inner join marts.dim_accounts as accounts
-                on current_month.account_id = accounts.account_id
+            inner join marts.fct_account_touch_tiers_monthly as tier_then
+                on year_before.account_id = tier_then.account_id
+                and year_before.month_start_date = tier_then.month_start_date
             where year_before.mrr > 0
             group by all
             """,
@@ -180,13 +184,54 @@ def test_nrr_by_touch_tier_equals_the_self_join_of_account_months(
     }
     assert len(expected) >= 3, "the sample has too little history to check NRR per tier"
     by_key = {
-        (_date(row["metric_time__month"]), row["account__touch_tier"]): _number(row["nrr"])
+        (_date(row["metric_time__month"]), row["account_retention__touch_tier"]): _number(
+            row["nrr"]
+        )
         for row in rows
         if _number(row["nrr"]) is not None
     }
     assert set(by_key) == set(expected)
     for key, value in expected.items():
         _assert_same(by_key[key], value, f"nrr {key}")
+
+
+def test_retention_by_segment_equals_the_segment_mart(
+    metricflow: MetricFlowProject, warehouse: Path
+) -> None:
+    """Grouped by a segment, every retention and churn metric is the segment mart's figure."""
+    mart_columns = {
+        "nrr": "net_revenue_retention_12m",
+        "grr": "gross_revenue_retention_12m",
+        "nrr_1m": "net_revenue_retention_1m",
+        "grr_1m": "gross_revenue_retention_1m",
+        "logo_churn_rate": "logo_churn_rate",
+        "gross_revenue_churn_rate": "gross_revenue_churn_rate",
+        "net_revenue_churn_rate": "net_revenue_churn_rate",
+        "opening_mrr": "opening_mrr",
+    }
+    for segment in ("touch_tier", "plan_tier", "region"):
+        dimension = f"account_retention__{segment}"
+        rows = metricflow.query(mart_columns, ["metric_time__month", dimension])
+        mart = {
+            (row["month_start_date"], row["segment_value"]): row
+            for row in _mart_rows(
+                warehouse,
+                "select * from marts.rpt_churn_retention_by_segment_monthly"
+                f" where segment_type = '{segment}'",
+            )
+        }
+        answered = {(_date(row["metric_time__month"]), row[dimension]): row for row in rows}
+        # MetricFlow answers the segments with a base or a movement in the month; the mart
+        # also lists the empty ones (all zero, ratios empty).
+        with_base = {
+            key for key, row in mart.items() if row["opening_mrr"] or row["starting_mrr_12m"]
+        }
+        assert with_base <= set(answered), segment
+        for key in sorted(answered):
+            for metric, column in mart_columns.items():
+                _assert_same(
+                    _number(answered[key][metric]), mart[key][column], f"{metric} {segment} {key}"
+                )
 
 
 def test_retention_and_churn_equal_the_finance_mart(

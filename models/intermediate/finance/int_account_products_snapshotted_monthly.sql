@@ -18,7 +18,7 @@ items as (
 
 months as (
 
-    select * from {{ ref('int_calendar_months') }}
+    select * from {{ ref('int_calendar_months_spined') }}
 
 ),
 
@@ -35,35 +35,41 @@ items_in_force as (
         items.seats,
         items.gross_mrr,
         items.gross_mrr_in_currency,
-        case
-            when items.discount_ends_at is null or items.discount_ends_at >= months.snapshot_at
-                then items.running_discount_mrr
-            else 0
-        end as discount_mrr,
-        case
-            when items.discount_ends_at is null or items.discount_ends_at >= months.snapshot_at
-                then items.running_discount_mrr_in_currency
-            else 0
-        end as discount_mrr_in_currency,
+        {{ running_discount(
+            'items.running_discount_mrr',
+            'items.discount_ends_at',
+            'months.snapshot_at',
+            just_before=true
+        ) }} as discount_mrr,
+        {{ running_discount(
+            'items.running_discount_mrr_in_currency',
+            'items.discount_ends_at',
+            'months.snapshot_at',
+            just_before=true
+        ) }} as discount_mrr_in_currency,
         coalesce(
-            items.subscription_paused_at < months.snapshot_at
-            and (
-                items.subscription_resumes_at is null
-                or items.subscription_resumes_at >= months.snapshot_at
-            ),
+            {{ is_in_force(
+                'items.subscription_paused_at',
+                'items.subscription_resumes_at',
+                'months.snapshot_at',
+                just_before=true
+            ) }},
             false
         ) as is_paused
     from items
     inner join months
         on
             items.change_reason != 'removed'
-            and items.valid_from < months.snapshot_at
-            and (items.valid_to is null or items.valid_to >= months.snapshot_at)
-            and items.subscription_started_at < months.snapshot_at
-            and (
-                items.subscription_ended_at is null
-                or items.subscription_ended_at >= months.snapshot_at
-            )
+            -- MRR at the month-end: what is in force just before the snapshot instant.
+            and {{ is_in_force(
+                'items.valid_from', 'items.valid_to', 'months.snapshot_at', just_before=true
+            ) }}
+            and {{ is_in_force(
+                'items.subscription_started_at',
+                'items.subscription_ended_at',
+                'months.snapshot_at',
+                just_before=true
+            ) }}
 
 ),
 

@@ -2,8 +2,8 @@
     Every version of every subscription item with what it is worth per month, in the item's
     currency and in the reporting currency, and the account it bills.
 
-    - A period of interval_count intervals is normalised to a month: a day is 365.25 / 12 of a
-      month's days, a week 7 of them, a quarter 3 months, a year 12.
+    - A period of interval_count intervals is normalised to a month (macro monthly_amount): a day
+      is 365.25 / 12 of a month's days, a week 7 of them, a quarter 3 months, a year 12.
     - The discount is what a running discount takes off per month: percent off the gross, plus
       an amount off per period (normalised likewise), never more than the gross. A discount that
       applies once (the first invoice) is a one-off and takes nothing off MRR.
@@ -56,18 +56,7 @@ versions_normalised as (
         plans.product_kind,
         plans.plan_tier,
         plans.billing_interval,
-        plans.interval_count,
-        -- A month is (multiplier / divisor) periods; dividing last keeps exact decimals on
-        -- every engine (Spark rounds 1/3 to six places).
-        case when plans.billing_interval in ('day', 'week') then 365.25 else 1 end
-            as period_multiplier,
-        plans.interval_count * case plans.billing_interval
-            when 'day' then 12
-            when 'week' then 84
-            when 'month' then 1
-            when 'quarter' then 3
-            when 'year' then 12
-        end as period_divisor
+        plans.interval_count
     from item_versions
     inner join plans
         on item_versions.plan_id = plans.plan_id
@@ -108,18 +97,21 @@ versions_priced as (
 
     select
         versions_normalised.*,
-        versions_normalised.seats * versions_normalised.unit_price
-        * versions_normalised.period_multiplier / versions_normalised.period_divisor
-            as gross_mrr_in_currency,
+        {{ monthly_amount(
+            'versions_normalised.seats * versions_normalised.unit_price',
+            'versions_normalised.billing_interval',
+            'versions_normalised.interval_count'
+        ) }} as gross_mrr_in_currency,
         case
             when versions_normalised.discount_duration = 'once' then 0
             else
-                (
-                    versions_normalised.seats * versions_normalised.unit_price
-                    * coalesce(versions_normalised.discount_percent, 0) / 100
-                    + coalesce(versions_normalised.discount_amount, 0)
-                )
-                * versions_normalised.period_multiplier / versions_normalised.period_divisor
+                {{ monthly_amount(
+                    'versions_normalised.seats * versions_normalised.unit_price'
+                    ~ ' * coalesce(versions_normalised.discount_percent, 0) / 100'
+                    ~ ' + coalesce(versions_normalised.discount_amount, 0)',
+                    'versions_normalised.billing_interval',
+                    'versions_normalised.interval_count'
+                ) }}
         end as uncapped_discount_mrr_in_currency
     from versions_normalised
 

@@ -28,7 +28,7 @@ items as (
 
 months as (
 
-    select * from {{ ref('int_calendar_months') }}
+    select * from {{ ref('int_calendar_months_spined') }}
 
 ),
 
@@ -47,11 +47,12 @@ subscription_periods as (
         subscriptions.subscription_id,
         customers.account_id,
         subscriptions.billing_interval,
-        subscriptions.interval_count * case subscriptions.billing_interval
-            when 'month' then 1
-            when 'quarter' then 3
-            when 'year' then 12
-        end as interval_months,
+        -- Whole months for month, quarter and year (the only intervals kept below).
+        cast(
+            {{ billing_period_months(
+                'subscriptions.billing_interval', 'subscriptions.interval_count'
+            ) }} as {{ dbt.type_bigint() }}
+        ) as interval_months,
         subscriptions.started_at,
         subscriptions.canceled_at,
         subscriptions.ended_at
@@ -114,22 +115,25 @@ expiring_revenue as (
     select
         relevant_terms.subscription_id,
         relevant_terms.term_number,
-        sum(
-            items.gross_mrr
-            - case
-                when items.discount_ends_at is null
-                    or items.discount_ends_at >= relevant_terms.term_ends_at
-                    then items.running_discount_mrr
-                else 0
-            end
-        ) as expiring_mrr
+        -- Expiring: what is in force just before the term's end.
+        sum({{ discounted_mrr(
+            'items.gross_mrr',
+            'items.running_discount_mrr',
+            'items.discount_ends_at',
+            'relevant_terms.term_ends_at',
+            just_before=true
+        ) }}) as expiring_mrr
     from relevant_terms
     inner join items
         on
             relevant_terms.subscription_id = items.subscription_id
             and items.change_reason != 'removed'
-            and relevant_terms.term_ends_at > items.valid_from
-            and (items.valid_to is null or relevant_terms.term_ends_at <= items.valid_to)
+            and {{ is_in_force(
+                'items.valid_from',
+                'items.valid_to',
+                'relevant_terms.term_ends_at',
+                just_before=true
+            ) }}
     group by relevant_terms.subscription_id, relevant_terms.term_number
 
 ),
@@ -139,22 +143,21 @@ renewed_revenue as (
     select
         relevant_terms.subscription_id,
         relevant_terms.term_number,
-        sum(
-            items.gross_mrr
-            - case
-                when items.discount_ends_at is null
-                    or items.discount_ends_at > relevant_terms.term_ends_at
-                    then items.running_discount_mrr
-                else 0
-            end
-        ) as renewed_mrr
+        -- Renewed: what is in force at the term's end, once the next term has begun.
+        sum({{ discounted_mrr(
+            'items.gross_mrr',
+            'items.running_discount_mrr',
+            'items.discount_ends_at',
+            'relevant_terms.term_ends_at'
+        ) }}) as renewed_mrr
     from relevant_terms
     inner join items
         on
             relevant_terms.subscription_id = items.subscription_id
             and items.change_reason != 'removed'
-            and relevant_terms.term_ends_at >= items.valid_from
-            and (items.valid_to is null or relevant_terms.term_ends_at < items.valid_to)
+            and {{ is_in_force(
+                'items.valid_from', 'items.valid_to', 'relevant_terms.term_ends_at'
+            ) }}
     group by relevant_terms.subscription_id, relevant_terms.term_number
 
 ),

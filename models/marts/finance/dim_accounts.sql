@@ -13,13 +13,13 @@ accounts as (
 
 tier_history as (
 
-    select * from {{ ref('int_account_tiers_monthly') }}
+    select * from {{ ref('int_account_tiers_assigned_monthly') }}
 
 ),
 
 account_months as (
 
-    select * from {{ ref('fct_account_mrr_monthly') }}
+    select * from {{ ref('int_account_months_spined') }}
 
 ),
 
@@ -106,10 +106,10 @@ final as (
             when open_trials.account_id is not null then 'trial'
             else 'prospect'
         end as lifecycle_stage,
-        tiers.mrr,
-        tiers.arr,
-        tiers.seats,
-        tiers.product_count,
+        cast(tiers.mrr as {{ type_money() }}) as mrr,
+        cast(tiers.arr as {{ type_money() }}) as arr,
+        cast(tiers.seats as {{ dbt.type_bigint() }}) as seats,
+        cast(tiers.product_count as {{ dbt.type_bigint() }}) as product_count,
         revenue_history.first_paid_month_start_date,
         revenue_history.last_paid_month_start_date
     from accounts

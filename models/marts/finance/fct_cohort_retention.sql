@@ -29,11 +29,13 @@ cohort_members as (
 
     select
         account_months.first_paid_month_start_date as cohort_month_start_date,
-        {{ dbt.datediff(
-            'account_months.first_paid_month_start_date',
-            'account_months.month_start_date',
-            'month'
-        ) }} as months_since_start,
+        cast(
+            {{ dbt.datediff(
+                'account_months.first_paid_month_start_date',
+                'account_months.month_start_date',
+                'month'
+            ) }} as {{ dbt.type_bigint() }}
+        ) as months_since_start,
         account_months.month_start_date,
         account_months.is_complete_month,
         account_months.mrr,
@@ -52,7 +54,7 @@ cohort_months as (
         min(month_start_date) as month_start_date,
         min(case when is_complete_month then 1 else 0 end) = 1 as is_complete_month,
         count(*) as cohort_accounts,
-        sum(case when mrr > 0 then 1 else 0 end) as retained_accounts,
+        count(case when mrr > 0 then 1 end) as retained_accounts,
         sum(starting_mrr) as starting_mrr,
         sum(mrr) as mrr,
         sum(case when mrr < starting_mrr then mrr else starting_mrr end) as retained_mrr_capped
@@ -70,18 +72,21 @@ final as (
         months_since_start,
         month_start_date,
         is_complete_month,
-        cohort_accounts,
-        retained_accounts,
-        1.0 * retained_accounts / cohort_accounts as logo_retention,
-        starting_mrr,
-        mrr as retained_mrr,
-        1.0 * mrr / nullif(starting_mrr, 0) as net_revenue_retention,
-        1.0 * retained_mrr_capped / nullif(starting_mrr, 0) as gross_revenue_retention,
-        1.0 * sum(mrr) over (
-            partition by cohort_month_start_date
-            order by months_since_start
-            rows between unbounded preceding and current row
-        ) / cohort_accounts as cumulative_revenue_per_account
+        cast(cohort_accounts as {{ dbt.type_bigint() }}) as cohort_accounts,
+        cast(retained_accounts as {{ dbt.type_bigint() }}) as retained_accounts,
+        cast(1.0 * retained_accounts / cohort_accounts as {{ type_ratio() }}) as logo_retention,
+        cast(starting_mrr as {{ type_money() }}) as starting_mrr,
+        cast(mrr as {{ type_money() }}) as retained_mrr,
+        cast(1.0 * mrr / nullif(starting_mrr, 0) as {{ type_ratio() }}) as net_revenue_retention,
+        cast(1.0 * retained_mrr_capped / nullif(starting_mrr, 0) as {{ type_ratio() }})
+            as gross_revenue_retention,
+        cast(
+            1.0 * sum(mrr) over (
+                partition by cohort_month_start_date
+                order by months_since_start
+                rows between unbounded preceding and current row
+            ) / cohort_accounts as {{ type_money() }}
+        ) as cumulative_revenue_per_account
     from cohort_months
 
 )

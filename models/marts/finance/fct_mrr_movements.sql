@@ -100,15 +100,15 @@ final as (
             when largest_cause_mrr = discount_change_mrr then 'discount_change'
             else 'price_change'
         end as movement_reason,
-        previous_mrr,
-        mrr,
-        mrr_change,
-        product_added_mrr,
-        product_removed_mrr,
-        plan_change_mrr,
-        seat_change_mrr,
-        price_change_mrr,
-        discount_change_mrr,
+        cast(previous_mrr as {{ type_money() }}) as previous_mrr,
+        cast(mrr as {{ type_money() }}) as mrr,
+        cast(mrr_change as {{ type_money() }}) as mrr_change,
+        cast(product_added_mrr as {{ type_money() }}) as product_added_mrr,
+        cast(product_removed_mrr as {{ type_money() }}) as product_removed_mrr,
+        cast(plan_change_mrr as {{ type_money() }}) as plan_change_mrr,
+        cast(seat_change_mrr as {{ type_money() }}) as seat_change_mrr,
+        cast(price_change_mrr as {{ type_money() }}) as price_change_mrr,
+        cast(discount_change_mrr as {{ type_money() }}) as discount_change_mrr,
         first_paid_month_start_date
     from reasoned
 

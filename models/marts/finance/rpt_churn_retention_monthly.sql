@@ -1,14 +1,17 @@
 {#
     One row per month: logo churn, gross and net revenue churn, dollar-weighted GRR and NRR over
-    one and twelve months, and the quick ratio. Formulas: see the docs blocks in
-    models/marts/finance/_finance__docs.md. Ratios are null when their denominator is zero.
+    one and twelve months, and the quick ratio, each beside its base: opening_customers and
+    opening_mrr (paying at the previous month-end) for the monthly rates and the 1-month GRR and
+    NRR, customers_12_months_before and starting_mrr_12m for the 12-month ones. Formulas: the docs
+    blocks in models/marts/finance/_finance__docs.md (macro retention_rate_columns, shared with
+    rpt_churn_retention_by_segment_monthly). Ratios are empty when their denominator is zero.
 #}
 
 with
 
-account_months as (
+retention as (
 
-    select * from {{ ref('int_account_months_compared') }}
+    select * from {{ ref('fct_account_retention_monthly') }}
 
 ),
 
@@ -18,37 +21,25 @@ waterfall as (
 
 ),
 
-one_month_pairs as (
+pairs as (
 
     select
         month_start_date,
-        sum(previous_mrr) as starting_mrr_1m,
-        sum(mrr) as current_mrr_1m,
-        sum(case when mrr < previous_mrr then mrr else previous_mrr end) as retained_mrr_1m
-    from account_months
-    where previous_mrr > 0
+        sum(case when window_months = 1 then starting_mrr else 0 end) as starting_mrr_1m,
+        sum(case when window_months = 1 and is_in_base then mrr else 0 end) as current_mrr_1m,
+        sum(case when window_months = 1 then retained_mrr else 0 end) as retained_mrr_1m,
+        count(case when window_months = 12 then 1 end) as customers_12_months_before,
+        count(case when window_months = 12 and is_retained then 1 end) as customers_retained_12m,
+        sum(case when window_months = 12 then starting_mrr else 0 end) as starting_mrr_12m,
+        sum(case when window_months = 12 then mrr else 0 end) as current_mrr_12m,
+        sum(case when window_months = 12 then retained_mrr else 0 end) as retained_mrr_12m
+    from retention
+    where is_in_base
     group by month_start_date
 
 ),
 
-twelve_month_pairs as (
-
-    select
-        month_start_date,
-        count(*) as customers_12_months_before,
-        sum(case when mrr > 0 then 1 else 0 end) as customers_retained_12m,
-        sum(mrr_12_months_before) as starting_mrr_12m,
-        sum(mrr) as current_mrr_12m,
-        sum(
-            case when mrr < mrr_12_months_before then mrr else mrr_12_months_before end
-        ) as retained_mrr_12m
-    from account_months
-    where mrr_12_months_before > 0
-    group by month_start_date
-
-),
-
-rates as (
+inputs as (
 
     select
         waterfall.month_start_date,
@@ -62,47 +53,42 @@ rates as (
         waterfall.contraction_mrr,
         waterfall.churned_mrr,
         waterfall.closing_mrr,
-        1.0 * waterfall.churned_customers
-        / nullif(waterfall.opening_customers, 0) as logo_churn_rate,
-        1.0 * (waterfall.churned_mrr + waterfall.contraction_mrr)
-        / nullif(waterfall.opening_mrr, 0) as gross_revenue_churn_rate,
-        1.0 * (
-            waterfall.churned_mrr + waterfall.contraction_mrr
-            - waterfall.expansion_mrr - waterfall.reactivation_mrr
-        )
-        / nullif(waterfall.opening_mrr, 0) as net_revenue_churn_rate,
-        1.0 * (waterfall.new_mrr + waterfall.expansion_mrr + waterfall.reactivation_mrr)
-        / nullif(waterfall.contraction_mrr + waterfall.churned_mrr, 0) as quick_ratio,
-        1.0 * one_month_pairs.retained_mrr_1m
-        / nullif(one_month_pairs.starting_mrr_1m, 0) as gross_revenue_retention_1m,
-        1.0 * one_month_pairs.current_mrr_1m
-        / nullif(one_month_pairs.starting_mrr_1m, 0) as net_revenue_retention_1m,
-        coalesce(twelve_month_pairs.customers_12_months_before, 0)
+        pairs.starting_mrr_1m,
+        pairs.current_mrr_1m,
+        pairs.retained_mrr_1m,
+        cast(coalesce(pairs.customers_12_months_before, 0) as {{ dbt.type_bigint() }})
             as customers_12_months_before,
-        coalesce(twelve_month_pairs.customers_retained_12m, 0) as customers_retained_12m,
-        coalesce(twelve_month_pairs.starting_mrr_12m, 0) as starting_mrr_12m,
-        coalesce(twelve_month_pairs.current_mrr_12m, 0) as current_mrr_12m,
-        1.0 * twelve_month_pairs.retained_mrr_12m
-        / nullif(twelve_month_pairs.starting_mrr_12m, 0) as gross_revenue_retention_12m,
-        1.0 * twelve_month_pairs.current_mrr_12m
-        / nullif(twelve_month_pairs.starting_mrr_12m, 0) as net_revenue_retention_12m,
-        1.0 - 1.0 * twelve_month_pairs.customers_retained_12m
-        / nullif(twelve_month_pairs.customers_12_months_before, 0) as logo_churn_rate_t12m
+        cast(coalesce(pairs.customers_retained_12m, 0) as {{ dbt.type_bigint() }})
+            as customers_retained_12m,
+        cast(coalesce(pairs.starting_mrr_12m, 0) as {{ type_money() }}) as starting_mrr_12m,
+        cast(coalesce(pairs.current_mrr_12m, 0) as {{ type_money() }}) as current_mrr_12m,
+        pairs.retained_mrr_12m
     from waterfall
-    left join one_month_pairs
-        on waterfall.month_start_date = one_month_pairs.month_start_date
-    left join twelve_month_pairs
-        on waterfall.month_start_date = twelve_month_pairs.month_start_date
+    left join pairs
+        on waterfall.month_start_date = pairs.month_start_date
 
 ),
 
 final as (
 
     select
-        *,
-        1.0 - gross_revenue_retention_12m as gross_revenue_churn_rate_t12m,
-        1.0 - net_revenue_retention_12m as net_revenue_churn_rate_t12m
-    from rates
+        month_start_date,
+        is_complete_month,
+        opening_customers,
+        churned_customers,
+        opening_mrr,
+        new_mrr,
+        expansion_mrr,
+        reactivation_mrr,
+        contraction_mrr,
+        churned_mrr,
+        closing_mrr,
+        customers_12_months_before,
+        customers_retained_12m,
+        starting_mrr_12m,
+        current_mrr_12m,
+        {{ retention_rate_columns() }}
+    from inputs
 
 )
 

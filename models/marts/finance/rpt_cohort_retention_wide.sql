@@ -36,11 +36,13 @@ final as (
         {{ surrogate_key(['cohort_month_start_date', 'measure']) }} as cohort_measure_id,
         cohort_month_start_date,
         measure,
-        max(cohort_accounts) as cohort_accounts,
-        max(starting_mrr) as starting_mrr,
+        cast(max(cohort_accounts) as {{ dbt.type_bigint() }}) as cohort_accounts,
+        cast(max(starting_mrr) as {{ type_money() }}) as starting_mrr,
         {% for month in range(max_months + 1) %}
-            max(case when months_since_start = {{ month }} then measure_value end)
-                as month_{{ '%02d' % month }}{% if not loop.last %},{% endif %}
+            cast(
+                max(case when months_since_start = {{ month }} then measure_value end)
+                as {{ type_ratio() }}
+            ) as month_{{ '%02d' % month }}{% if not loop.last %},{% endif %}
         {% endfor %}
     from measures
     group by cohort_month_start_date, measure

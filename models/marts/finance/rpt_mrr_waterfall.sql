@@ -19,7 +19,7 @@ movements as (
 
 months as (
 
-    select * from {{ ref('int_calendar_months') }}
+    select * from {{ ref('int_calendar_months_spined') }}
 
 ),
 
@@ -29,8 +29,8 @@ balances as (
         month_start_date,
         sum(previous_mrr) as opening_mrr,
         sum(mrr) as closing_mrr,
-        sum(case when previous_mrr > 0 then 1 else 0 end) as opening_customers,
-        sum(case when mrr > 0 then 1 else 0 end) as closing_customers
+        count(case when previous_mrr > 0 then 1 end) as opening_customers,
+        count(case when mrr > 0 then 1 end) as closing_customers
     from account_months
     group by month_start_date
 
@@ -47,9 +47,9 @@ movement_totals as (
         sum(case when movement_type = 'contraction' then 0 - mrr_change else 0 end)
             as contraction_mrr,
         sum(case when movement_type = 'churn' then 0 - mrr_change else 0 end) as churned_mrr,
-        sum(case when movement_type = 'new' then 1 else 0 end) as new_customers,
-        sum(case when movement_type = 'reactivation' then 1 else 0 end) as reactivated_customers,
-        sum(case when movement_type = 'churn' then 1 else 0 end) as churned_customers
+        count(case when movement_type = 'new' then 1 end) as new_customers,
+        count(case when movement_type = 'reactivation' then 1 end) as reactivated_customers,
+        count(case when movement_type = 'churn' then 1 end) as churned_customers
     from movements
     group by month_start_date
 
@@ -60,19 +60,26 @@ final as (
     select
         months.month_start_date,
         months.is_complete_month,
-        coalesce(balances.opening_mrr, 0) as opening_mrr,
-        coalesce(movement_totals.new_mrr, 0) as new_mrr,
-        coalesce(movement_totals.expansion_mrr, 0) as expansion_mrr,
-        coalesce(movement_totals.reactivation_mrr, 0) as reactivation_mrr,
-        coalesce(movement_totals.contraction_mrr, 0) as contraction_mrr,
-        coalesce(movement_totals.churned_mrr, 0) as churned_mrr,
-        coalesce(balances.closing_mrr, 0) as closing_mrr,
-        coalesce(balances.closing_mrr, 0) * 12 as closing_arr,
-        coalesce(balances.opening_customers, 0) as opening_customers,
-        coalesce(movement_totals.new_customers, 0) as new_customers,
-        coalesce(movement_totals.reactivated_customers, 0) as reactivated_customers,
-        coalesce(movement_totals.churned_customers, 0) as churned_customers,
-        coalesce(balances.closing_customers, 0) as closing_customers
+        cast(coalesce(balances.opening_mrr, 0) as {{ type_money() }}) as opening_mrr,
+        cast(coalesce(movement_totals.new_mrr, 0) as {{ type_money() }}) as new_mrr,
+        cast(coalesce(movement_totals.expansion_mrr, 0) as {{ type_money() }}) as expansion_mrr,
+        cast(coalesce(movement_totals.reactivation_mrr, 0) as {{ type_money() }})
+            as reactivation_mrr,
+        cast(coalesce(movement_totals.contraction_mrr, 0) as {{ type_money() }})
+            as contraction_mrr,
+        cast(coalesce(movement_totals.churned_mrr, 0) as {{ type_money() }}) as churned_mrr,
+        cast(coalesce(balances.closing_mrr, 0) as {{ type_money() }}) as closing_mrr,
+        cast(coalesce(balances.closing_mrr, 0) * 12 as {{ type_money() }}) as closing_arr,
+        cast(coalesce(balances.opening_customers, 0) as {{ dbt.type_bigint() }})
+            as opening_customers,
+        cast(coalesce(movement_totals.new_customers, 0) as {{ dbt.type_bigint() }})
+            as new_customers,
+        cast(coalesce(movement_totals.reactivated_customers, 0) as {{ dbt.type_bigint() }})
+            as reactivated_customers,
+        cast(coalesce(movement_totals.churned_customers, 0) as {{ dbt.type_bigint() }})
+            as churned_customers,
+        cast(coalesce(balances.closing_customers, 0) as {{ dbt.type_bigint() }})
+            as closing_customers
     from months
     left join balances
         on months.month_start_date = balances.month_start_date

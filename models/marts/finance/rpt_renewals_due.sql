@@ -19,7 +19,7 @@ accounts as (
 
 months as (
 
-    select * from {{ ref('int_calendar_months') }}
+    select * from {{ ref('int_calendar_months_spined') }}
 
 ),
 
@@ -33,8 +33,10 @@ upcoming as (
 
     select
         terms.*,
-        {{ dbt.datediff('reporting.reporting_date', 'terms.term_ends_at', 'day') }}
-            as days_until_renewal
+        cast(
+            {{ dbt.datediff('reporting.reporting_date', 'terms.term_ends_at', 'day') }}
+            as {{ dbt.type_bigint() }}
+        ) as days_until_renewal
     from terms
     cross join reporting
     where not terms.is_due
@@ -57,8 +59,8 @@ final as (
             when upcoming.days_until_renewal <= 60 then 'days_31_to_60'
             else 'days_61_to_90'
         end as renewal_window,
-        upcoming.expiring_mrr as current_mrr,
-        upcoming.expiring_mrr * 12 as current_arr,
+        cast(upcoming.expiring_mrr as {{ type_money() }}) as current_mrr,
+        cast(upcoming.expiring_mrr * 12 as {{ type_money() }}) as current_arr,
         upcoming.canceled_at is not null as is_cancellation_requested
     from upcoming
     inner join accounts

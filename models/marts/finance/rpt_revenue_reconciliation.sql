@@ -21,7 +21,7 @@ invoice_lines as (
 
 months as (
 
-    select * from {{ ref('int_calendar_months') }}
+    select * from {{ ref('int_calendar_months_spined') }}
 
 ),
 
@@ -160,22 +160,31 @@ final as (
         waterfall.closing_customers as paying_customers,
         waterfall.opening_mrr,
         waterfall.closing_mrr as mrr,
-        coalesce(invoiced.invoiced_total, 0) as invoiced_total,
-        coalesce(invoiced.invoiced_recurring, 0) as invoiced_recurring,
-        coalesce(invoiced.invoiced_proration, 0) as invoiced_proration,
-        coalesce(invoiced.invoiced_one_off, 0) as invoiced_one_off,
-        coalesce(invoiced.invoiced_credit, 0) as invoiced_credit,
-        coalesce(recognised.recognised_recurring, 0) as recognised_recurring,
-        coalesce(invoiced.invoiced_recurring, 0) + coalesce(invoiced.invoiced_proration, 0)
-        - coalesce(recognised.recognised_recurring, 0) as prepayment_timing,
-        coalesce(accrued.accrued_mrr, 0) as accrued_mrr,
-        coalesce(accrued.accrued_mrr, 0) - waterfall.closing_mrr as mid_month_change_timing,
-        coalesce(recognised.recognised_recurring, 0) - coalesce(accrued.accrued_mrr, 0)
-            as unexplained_difference,
-        1.0 * (
+        cast(coalesce(invoiced.invoiced_total, 0) as {{ type_money() }}) as invoiced_total,
+        cast(coalesce(invoiced.invoiced_recurring, 0) as {{ type_money() }}) as invoiced_recurring,
+        cast(coalesce(invoiced.invoiced_proration, 0) as {{ type_money() }}) as invoiced_proration,
+        cast(coalesce(invoiced.invoiced_one_off, 0) as {{ type_money() }}) as invoiced_one_off,
+        cast(coalesce(invoiced.invoiced_credit, 0) as {{ type_money() }}) as invoiced_credit,
+        cast(coalesce(recognised.recognised_recurring, 0) as {{ type_money() }})
+            as recognised_recurring,
+        cast(
+            coalesce(invoiced.invoiced_recurring, 0) + coalesce(invoiced.invoiced_proration, 0)
+            - coalesce(recognised.recognised_recurring, 0)
+            as {{ type_money() }}
+        ) as prepayment_timing,
+        cast(coalesce(accrued.accrued_mrr, 0) as {{ type_money() }}) as accrued_mrr,
+        cast(coalesce(accrued.accrued_mrr, 0) - waterfall.closing_mrr as {{ type_money() }})
+            as mid_month_change_timing,
+        cast(
             coalesce(recognised.recognised_recurring, 0) - coalesce(accrued.accrued_mrr, 0)
-        )
-        / nullif(waterfall.closing_mrr, 0) as unexplained_share_of_mrr
+            as {{ type_money() }}
+        ) as unexplained_difference,
+        cast(
+            1.0 * (
+                coalesce(recognised.recognised_recurring, 0) - coalesce(accrued.accrued_mrr, 0)
+            )
+            / nullif(waterfall.closing_mrr, 0) as {{ type_ratio() }}
+        ) as unexplained_share_of_mrr
     from months
     inner join waterfall
         on months.month_start_date = waterfall.month_start_date

@@ -44,19 +44,26 @@ final as (
         with_trailing_churn.is_complete_month,
         waterfall.closing_customers as paying_customers,
         waterfall.closing_mrr as mrr,
-        1.0 * waterfall.closing_mrr / nullif(waterfall.closing_customers, 0) as arpa,
+        cast(
+            1.0 * waterfall.closing_mrr / nullif(waterfall.closing_customers, 0)
+            as {{ type_money() }}
+        ) as arpa,
         with_trailing_churn.logo_churn_rate,
-        case
-            when with_trailing_churn.months_in_average = 6
-                then with_trailing_churn.logo_churn_rate_t6m_average
-        end as logo_churn_rate_t6m_average,
-        {{ var('gross_margin') }} as gross_margin,
-        case
-            when with_trailing_churn.months_in_average = 6
-                then 1.0 * waterfall.closing_mrr / nullif(waterfall.closing_customers, 0)
-                    * {{ var('gross_margin') }}
-                    / nullif(with_trailing_churn.logo_churn_rate_t6m_average, 0)
-        end as customer_lifetime_value
+        cast(
+            case
+                when with_trailing_churn.months_in_average = 6
+                    then with_trailing_churn.logo_churn_rate_t6m_average
+            end as {{ type_ratio() }}
+        ) as logo_churn_rate_t6m_average,
+        cast({{ var('gross_margin') }} as {{ type_ratio() }}) as gross_margin,
+        cast(
+            case
+                when with_trailing_churn.months_in_average = 6
+                    then 1.0 * waterfall.closing_mrr / nullif(waterfall.closing_customers, 0)
+                        * {{ var('gross_margin') }}
+                        / nullif(with_trailing_churn.logo_churn_rate_t6m_average, 0)
+            end as {{ type_money() }}
+        ) as customer_lifetime_value
     from with_trailing_churn
     inner join waterfall
         on with_trailing_churn.month_start_date = waterfall.month_start_date

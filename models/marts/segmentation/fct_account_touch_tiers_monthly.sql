@@ -1,15 +1,15 @@
 {#
     One row per account per month in which it was paying at the month-end or the month before:
     its touch tier that month, the tier the month before, and whether it moved. The tier is
-    recomputed each month from that month's ARR, seats and products (int_account_tiers_monthly),
-    so the history is what the rules said at the time.
+    recomputed each month from that month's ARR, seats and products
+    (int_account_tiers_assigned_monthly), so the history is what the rules said at the time.
 #}
 
 with
 
 tiers as (
 
-    select * from {{ ref('int_account_tiers_monthly') }}
+    select * from {{ ref('int_account_tiers_assigned_monthly') }}
 
 ),
 
@@ -42,8 +42,8 @@ final as (
         touch_tier,
         touch_tier_reason,
         previous_touch_tier,
-        mrr,
-        previous_mrr,
+        cast(mrr as {{ type_money() }}) as mrr,
+        cast(previous_mrr as {{ type_money() }}) as previous_mrr,
         mrr > 0 as is_paying,
         mrr > 0 and previous_mrr > 0 and touch_tier != previous_touch_tier as is_tier_move
     from compared

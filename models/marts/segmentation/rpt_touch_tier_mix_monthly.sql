@@ -30,12 +30,17 @@ final as (
         {{ surrogate_key(['month_start_date', 'touch_tier']) }} as tier_month_id,
         month_start_date,
         touch_tier,
-        paying_accounts,
-        mrr,
-        mrr * 12 as arr,
-        1.0 * paying_accounts
-        / sum(paying_accounts) over (partition by month_start_date) as account_share,
-        1.0 * mrr / nullif(sum(mrr) over (partition by month_start_date), 0) as mrr_share
+        cast(paying_accounts as {{ dbt.type_bigint() }}) as paying_accounts,
+        cast(mrr as {{ type_money() }}) as mrr,
+        cast(mrr * 12 as {{ type_money() }}) as arr,
+        cast(
+            1.0 * paying_accounts / sum(paying_accounts) over (partition by month_start_date)
+            as {{ type_ratio() }}
+        ) as account_share,
+        cast(
+            1.0 * mrr / nullif(sum(mrr) over (partition by month_start_date), 0)
+            as {{ type_ratio() }}
+        ) as mrr_share
     from by_tier
 
 )

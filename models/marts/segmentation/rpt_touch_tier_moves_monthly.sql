@@ -19,10 +19,10 @@ final as (
         month_start_date,
         previous_touch_tier as from_touch_tier,
         touch_tier as to_touch_tier,
-        count(*) as accounts_moved,
-        sum(previous_mrr) as mrr_before,
-        sum(mrr) as mrr_after,
-        sum(mrr) - sum(previous_mrr) as mrr_change
+        cast(count(*) as {{ dbt.type_bigint() }}) as accounts_moved,
+        cast(sum(previous_mrr) as {{ type_money() }}) as mrr_before,
+        cast(sum(mrr) as {{ type_money() }}) as mrr_after,
+        cast(sum(mrr) - sum(previous_mrr) as {{ type_money() }}) as mrr_change
     from tiers
     where is_tier_move
     group by month_start_date, previous_touch_tier, touch_tier

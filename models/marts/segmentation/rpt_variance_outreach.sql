@@ -69,10 +69,11 @@ final as (
         case when changes.mrr_change > 0 then 'up' else 'down' end as direction,
         changes.movement_type,
         changes.movement_reason,
-        changes.previous_mrr,
-        changes.mrr,
-        changes.mrr_change,
-        1.0 * changes.mrr_change / nullif(changes.previous_mrr, 0) as relative_change
+        cast(changes.previous_mrr as {{ type_money() }}) as previous_mrr,
+        cast(changes.mrr as {{ type_money() }}) as mrr,
+        cast(changes.mrr_change as {{ type_money() }}) as mrr_change,
+        cast(1.0 * changes.mrr_change / nullif(changes.previous_mrr, 0) as {{ type_ratio() }})
+            as relative_change
     from changes
     inner join thresholds
         on changes.touch_tier = thresholds.touch_tier
