@@ -14,7 +14,7 @@ accounts as (
 
 months as (
 
-    select * from {{ ref('int_calendar_months') }}
+    select * from {{ ref('int_calendar_months_spined') }}
 
 ),
 

@@ -21,7 +21,7 @@ movements as (
 
 months as (
 
-    select * from {{ ref('int_calendar_months') }}
+    select * from {{ ref('int_calendar_months_spined') }}
 
 ),
 

@@ -25,7 +25,7 @@ tickets as (
 
 tiers as (
 
-    select * from {{ ref('int_account_tiers_monthly') }}
+    select * from {{ ref('int_account_tiers_assigned_monthly') }}
 
 ),
 
@@ -43,7 +43,7 @@ movements as (
 
 months as (
 
-    select * from {{ ref('int_calendar_months') }}
+    select * from {{ ref('int_calendar_months_spined') }}
 
 ),
 
