@@ -24,7 +24,7 @@ from shaping import fill_month_spine
 st.title("MRR waterfall")
 company_wide_note()
 
-WATERFALL_COLUMNS = """
+MOVEMENT_COLUMNS = """
     month_start_date,
     opening_mrr,
     new_mrr,
@@ -32,16 +32,21 @@ WATERFALL_COLUMNS = """
     reactivation_mrr,
     contraction_mrr,
     churned_mrr,
-    closing_mrr
 """
+# Segments chain month to month: an account moving segment leaves one as a transfer out and
+# enters the other as a transfer in. The company as a whole has no transfers.
 marts = read_marts(
     company=f"""
-        select 'all' as segment_type, 'all' as segment_value, {WATERFALL_COLUMNS}
+        select
+            'all' as segment_type, 'all' as segment_value, {MOVEMENT_COLUMNS}
+            0 as transfer_in_mrr, 0 as transfer_out_mrr, closing_mrr
         from marts.rpt_mrr_waterfall
         order by month_start_date
     """,
     segments=f"""
-        select segment_type, segment_value, {WATERFALL_COLUMNS}
+        select
+            segment_type, segment_value, {MOVEMENT_COLUMNS}
+            transfer_in_mrr, transfer_out_mrr, closing_mrr
         from marts.rpt_mrr_waterfall_by_segment
         order by segment_type, segment_value, month_start_date
     """,
@@ -56,8 +61,10 @@ MOVEMENTS = [
     ("reactivation", "reactivation_mrr", 1),
     ("contraction", "contraction_mrr", -1),
     ("churn", "churned_mrr", -1),
+    ("transfer in", "transfer_in_mrr", 1),
+    ("transfer out", "transfer_out_mrr", -1),
 ]
-MOVEMENT_COLOURS = ["#2ca02c", "#98df8a", "#17becf", "#ff9896", "#d62728"]
+MOVEMENT_COLOURS = ["#2ca02c", "#98df8a", "#17becf", "#ff9896", "#d62728", "#637939", "#ad494a"]
 
 segment_column, value_column, window_column = st.columns(3)
 segment_types = {
@@ -92,8 +99,9 @@ selected = fill_month_spine(
 
 st.subheader("Movements by month")
 st.caption(
-    "Bars above zero add MRR, bars below remove it (contraction and churn drawn as negative); "
-    "opening + movements = closing MRR in every month (a dbt test holds it)."
+    "Bars above zero add MRR, bars below remove it (contraction, churn and transfers out drawn "
+    "as negative); opening + movements = closing MRR in every month, and a segment opens at "
+    "last month's closing (dbt tests hold both). Transfers: accounts moving between segments."
 )
 movements = selected.melt(
     id_vars="month_start_date",

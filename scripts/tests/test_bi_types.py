@@ -15,14 +15,11 @@ Checks a built warehouse's schema ``marts`` (every domain, not only finance):
 Money and ratio columns are told by name (the marts' naming: ``*_mrr``, ``*_arr``, ``arpa``,
 ``*_rate``, ``*_share``, ``*_retention*`` ...); see MONEY_COLUMNS and RATIO_WORDS.
 
-Environment:
-- CSWH_BI_TYPES_TEST_WAREHOUSE: a built warehouse to check (``make test`` passes its sample). It
-  is only read. Unset, the test is skipped: building one here would repeat the sample build.
+The warehouse checked is the shared sample (conftest.py's ``sample``), only read.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -30,10 +27,10 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from sample_warehouse import Sample
 
 from cswh.export import MART_SCHEMA, export_marts
 
-WAREHOUSE_ENV = "CSWH_BI_TYPES_TEST_WAREHOUSE"
 # A name token that makes a column money: MRR, ARR and ARPA in any position (mrr, closing_arr,
 # renewal_mrr_change, mrr_in_billing_currency) ...
 MONEY_TOKENS = {"mrr", "arr", "arpa"}
@@ -70,16 +67,8 @@ def is_money(column: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def warehouse() -> Path:
-    given = os.environ.get(WAREHOUSE_ENV)
-    if not given:
-        pytest.skip(
-            f"{WAREHOUSE_ENV} is not set: point it at a built warehouse "
-            "(make test passes target/test-sample/warehouse.duckdb)"
-        )
-    path = Path(given)
-    assert path.is_file(), f"{WAREHOUSE_ENV}={given} is not a file"
-    return path
+def warehouse(sample: Sample) -> Path:
+    return sample.warehouse
 
 
 @pytest.fixture(scope="module")

@@ -27,24 +27,28 @@ items_in_force as (
         items.product_kind,
         items.plan_tier,
         items.seats,
-        items.gross_mrr
-        - case
-            when items.discount_ends_at is null
-                or items.discount_ends_at >= weeks.week_ends_before
-                then items.running_discount_mrr
-            else 0
-        end as mrr
+        -- MRR at the week's end: what is in force just before week_ends_before
+        -- (macros/billing_rules.sql, as the monthly snapshot).
+        {{ discounted_mrr(
+            'items.gross_mrr',
+            'items.running_discount_mrr',
+            'items.discount_ends_at',
+            'weeks.week_ends_before',
+            just_before=true
+        ) }} as mrr
     from items
     inner join weeks
         on
             items.change_reason != 'removed'
-            and items.valid_from < weeks.week_ends_before
-            and (items.valid_to is null or items.valid_to >= weeks.week_ends_before)
-            and items.subscription_started_at < weeks.week_ends_before
-            and (
-                items.subscription_ended_at is null
-                or items.subscription_ended_at >= weeks.week_ends_before
-            )
+            and {{ is_in_force(
+                'items.valid_from', 'items.valid_to', 'weeks.week_ends_before', just_before=true
+            ) }}
+            and {{ is_in_force(
+                'items.subscription_started_at',
+                'items.subscription_ended_at',
+                'weeks.week_ends_before',
+                just_before=true
+            ) }}
 
 ),
 
