@@ -161,7 +161,7 @@ final as (
         banded.health_band,
         banded.health_score - four_weeks_earlier.health_score as health_score_change_4w,
         cast(banded.components_scored as {{ dbt.type_bigint() }}) as components_scored,
-        cast(banded.scored_weight as {{ type_decimal(18, 4) }}) as scored_weight,
+        cast(banded.scored_weight as {{ type_money() }}) as scored_weight,
         banded.engagement_score,
         banded.relationship_score,
         banded.usage_trend_score,

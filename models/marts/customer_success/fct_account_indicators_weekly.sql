@@ -58,7 +58,7 @@ final as (
         grid.week_end_date,
         grid.account_age_days,
         grid.is_paying,
-        cast(grid.mrr as {{ type_decimal(18, 4) }}) as mrr,
+        cast(grid.mrr as {{ type_money() }}) as mrr,
         -- engagement
         cast(engagement.high_value_engagements_15d as {{ dbt.type_bigint() }})
             as high_value_engagements_15d,

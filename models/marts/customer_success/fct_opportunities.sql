@@ -22,7 +22,7 @@ final as (
         stage,
         stage = 'open' as is_open,
         stage = 'closed_won' as is_won,
-        cast(amount as {{ type_decimal(18, 4) }}) as amount,
+        cast(amount as {{ type_money() }}) as amount,
         close_date,
         created_at,
         closed_at

@@ -138,7 +138,7 @@ final as (
         team,
         month_start_date,
         cast(book_accounts as {{ dbt.type_bigint() }}) as book_accounts,
-        cast(book_arr as {{ type_decimal(18, 4) }}) as book_arr,
+        cast(book_arr as {{ type_money() }}) as book_arr,
         1.0 * book_retained_mrr_12m / nullif(book_starting_mrr_12m, 0)
             as book_gross_revenue_retention_12m,
         1.0 * book_current_mrr_12m / nullif(book_starting_mrr_12m, 0)
@@ -147,8 +147,8 @@ final as (
         cast(renewals_won as {{ dbt.type_bigint() }}) as renewals_won,
         1.0 * renewals_won / nullif(renewals_due, 0) as logo_renewal_rate,
         1.0 * renewed_mrr / nullif(expiring_mrr, 0) as net_dollar_renewal_rate,
-        cast(renewed_mrr * 12 as {{ type_decimal(18, 4) }}) as renewed_arr,
-        renewal_quota_for_month,
+        cast(renewed_mrr * 12 as {{ type_money() }}) as renewed_arr,
+        cast(renewal_quota_for_month as {{ type_money() }}) as renewal_quota_for_month,
         1.0 * renewed_mrr * 12 / nullif(renewal_quota_for_month, 0) as renewal_quota_attainment,
         cast(engagement_activities as {{ dbt.type_bigint() }}) as engagement_activities,
         cast(executive_business_reviews as {{ dbt.type_bigint() }}) as executive_business_reviews,

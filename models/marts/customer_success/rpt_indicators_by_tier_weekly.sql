@@ -63,7 +63,7 @@ final as (
         week_start_date,
         touch_tier,
         count(*) as paying_accounts,
-        cast(sum(mrr) as {{ type_decimal(18, 4) }}) as mrr,
+        cast(sum(mrr) as {{ type_money() }}) as mrr,
         avg(health_score) as average_health_score,
         avg(case when health_band = 'red' then 1.0 else 0.0 end) as red_share,
         avg(case when health_band = 'green' then 1.0 else 0.0 end) as green_share,
