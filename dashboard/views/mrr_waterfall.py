@@ -97,6 +97,19 @@ selected = fill_month_spine(
     end=company_months.max(),
 ).tail(months_shown)
 
+# The company as a whole has no transfers: only a segment's waterfall shows them.
+shown_movements = [
+    movement
+    for movement in MOVEMENTS
+    if segment_type != "all" or not movement[1].startswith("transfer_")
+]
+shown_colours = MOVEMENT_COLOURS[: len(shown_movements)]
+table_columns = [
+    column
+    for column in amount_columns
+    if segment_type != "all" or not column.startswith("transfer_")
+]
+
 st.subheader("Movements by month")
 st.caption(
     "Bars above zero add MRR, bars below remove it (contraction, churn and transfers out drawn "
@@ -105,17 +118,17 @@ st.caption(
 )
 movements = selected.melt(
     id_vars="month_start_date",
-    value_vars=[column for _, column, _ in MOVEMENTS],
+    value_vars=[column for _, column, _ in shown_movements],
     var_name="column",
     value_name="amount",
 )
-labels = {column: label for label, column, _ in MOVEMENTS}
-directions = {column: direction for _, column, direction in MOVEMENTS}
+labels = {column: label for label, column, _ in shown_movements}
+directions = {column: direction for _, column, direction in shown_movements}
 movements["movement"] = movements["column"].map(labels)
 # Drawing direction only: the amounts are the mart's.
 movements["drawn_amount"] = movements["amount"] * movements["column"].map(directions)
 # Zero rows stay: they keep months without movement on the axis.
-movement_order = [label for label, _, _ in MOVEMENTS]
+movement_order = [label for label, _, _ in shown_movements]
 show_chart(
     alt.Chart(movements)
     .mark_bar()
@@ -127,7 +140,7 @@ show_chart(
         color=alt.Color(
             "movement:N",
             sort=movement_order,
-            scale=alt.Scale(domain=movement_order, range=MOVEMENT_COLOURS),
+            scale=alt.Scale(domain=movement_order, range=shown_colours),
             title=None,
         ),
         order=alt.Order("movement_rank:Q"),
@@ -148,7 +161,7 @@ latest = selected.iloc[-1]
 # closing MRR, which a dbt test guarantees equals opening plus the movements.
 bridge_rows = [("opening", 0.0, float(latest.opening_mrr), float(latest.opening_mrr), "total")]
 level = float(latest.opening_mrr)
-for label, column, direction in MOVEMENTS:
+for label, column, direction in shown_movements:
     amount = float(latest[column])
     bridge_rows.append((label, level, level + direction * amount, amount, label))
     level += direction * amount
@@ -174,9 +187,7 @@ show_chart(
         y2="bar_end:Q",
         color=alt.Color(
             "kind:N",
-            scale=alt.Scale(
-                domain=[*movement_order, "total"], range=[*MOVEMENT_COLOURS, "#4c78a8"]
-            ),
+            scale=alt.Scale(domain=[*movement_order, "total"], range=[*shown_colours, "#4c78a8"]),
             legend=None,
         ),
         tooltip=[
@@ -193,7 +204,7 @@ show_table(
     selected.sort_values("month_start_date", ascending=False),
     {
         "month_start_date": month_column("month"),
-        **{column: money_column(column.removesuffix("_mrr")) for column in amount_columns},
+        **{column: money_column(column.removesuffix("_mrr")) for column in table_columns},
     },
 )
 st.caption(f"Closing MRR of the latest month shown: {money(latest.closing_mrr)}.")
