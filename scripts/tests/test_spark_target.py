@@ -268,17 +268,7 @@ def spark_sample(tmp_path_factory: pytest.TempPathFactory, sample: Sample) -> Sp
     assert landing.is_dir(), f"no landing folder beside {warehouse}"
     # The Spark builds keep their own dbt artefacts: DuckDB's partial-parse state would not match.
     env["DBT_TARGET_PATH"] = str(folder / "target-spark")
-    # Every model and data test, compared with DuckDB mart by mart. The unit tests (formulas on
-    # hand-written rows) run on DuckDB and PostgreSQL in `make test`; on a local Spark session
-    # each is a query of its own, over a minute in all, for what the mart comparison covers.
-    summary = _spark_build(
-        warehouse,
-        env,
-        folder / "spark-summary.json",
-        "--compare",
-        "--exclude-resource-type",
-        "unit_test",
-    )
+    summary = _spark_build(warehouse, env, folder / "spark-summary.json", "--compare")
     return SparkSample(warehouse, landing, env, summary)
 
 
