@@ -143,8 +143,3 @@ def arr_by_band(
     total = frame["arr"].sum()
     frame["arr_share"] = frame["arr"] / total if total else float("nan")
     return frame.rename(columns={band_column: "health_band"})
-
-
-def net_new_mrr(waterfall: pd.DataFrame) -> pd.Series:
-    """Closing minus opening MRR: new + expansion + reactivation - contraction - churn."""
-    return pd.to_numeric(waterfall["closing_mrr"]) - pd.to_numeric(waterfall["opening_mrr"])

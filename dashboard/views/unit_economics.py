@@ -24,7 +24,6 @@ from presentation import (
     show_table,
     stop_when_empty,
 )
-from shaping import net_new_mrr
 
 st.title("Unit economics")
 company_wide_note()
@@ -40,8 +39,7 @@ marts = read_marts(
             economics.gross_margin,
             economics.customer_lifetime_value,
             churn.quick_ratio,
-            waterfall.opening_mrr,
-            waterfall.closing_mrr
+            waterfall.net_new_mrr
         from marts.rpt_unit_economics_monthly as economics
         inner join marts.rpt_churn_retention_monthly as churn
             on economics.month_start_date = churn.month_start_date
@@ -53,7 +51,6 @@ marts = read_marts(
 )
 monthly = marts["monthly"]
 stop_when_empty(monthly, "complete month of unit economics")
-monthly["net_new_mrr"] = net_new_mrr(monthly)
 
 months_shown = st.segmented_control(
     "Months", [12, 24, 36], default=24, required=True, key="months", format_func=str

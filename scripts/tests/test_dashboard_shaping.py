@@ -303,10 +303,3 @@ def test_arr_by_band_keeps_every_band_and_adds_up() -> None:
     assert by_band.arr.tolist() == [1000.0, 0.0, 7000.0, 2000.0]
     assert by_band.accounts.tolist() == [1, 0, 2, 1]
     assert by_band.arr_share.tolist() == [0.1, 0.0, 0.7, 0.2]
-
-
-def test_net_new_mrr_is_closing_minus_opening() -> None:
-    waterfall = pd.DataFrame(
-        {"opening_mrr": [100.0, 250.0], "closing_mrr": [Decimal("130"), Decimal("200")]}
-    )
-    assert shaping.net_new_mrr(waterfall).tolist() == [30.0, -50.0]

@@ -70,6 +70,10 @@ final as (
         cast(coalesce(movement_totals.churned_mrr, 0) as {{ type_money() }}) as churned_mrr,
         cast(coalesce(balances.closing_mrr, 0) as {{ type_money() }}) as closing_mrr,
         cast(coalesce(balances.closing_mrr, 0) * 12 as {{ type_money() }}) as closing_arr,
+        cast(
+            coalesce(balances.closing_mrr, 0) - coalesce(balances.opening_mrr, 0)
+            as {{ type_money() }}
+        ) as net_new_mrr,
         cast(coalesce(balances.opening_customers, 0) as {{ dbt.type_bigint() }})
             as opening_customers,
         cast(coalesce(movement_totals.new_customers, 0) as {{ dbt.type_bigint() }})
